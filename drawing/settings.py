@@ -1,0 +1,68 @@
+"""Drawing settings as they appear in the `[drawing]` table of the venue config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from drawing.model import DEFAULT_PENS, Pen
+
+__all__ = ["DrawSettings"]
+
+
+@dataclass
+class DrawSettings:
+    """How dreams are drawn."""
+
+    mode: Literal["plotter", "classic"] = field(
+        default="plotter",
+        metadata={
+            "doc": "plotter: only what the pens can draw (the default); classic: CLIPDraw as published"
+        },
+    )
+    clip: str = field(
+        default="ViT-B-32:openai",
+        metadata={
+            "doc": "open_clip model as NAME:TAG (pretrained weights), or test:tiny (random, offline tests only)"
+        },
+    )
+    clip_checkpoint: str | None = field(
+        default=None,
+        metadata={"doc": "a local CLIP checkpoint file, used instead of downloading the tag"},
+    )
+    clip_cache_dir: str | None = field(
+        default=None,
+        metadata={"doc": "where downloaded CLIP weights are kept (default: open_clip's cache)"},
+    )
+    device: str = field(default="auto", metadata={"doc": "auto, cpu, cuda or cuda:N"})
+    strokes: int = field(default=256, metadata={"doc": "number of strokes"})
+    iterations: int = field(default=1000, metadata={"doc": "optimisation steps"})
+    augmentations: int = field(default=4, metadata={"doc": "augmented copies CLIP sees per step"})
+    seed: int | None = field(
+        default=None, metadata={"doc": "random seed (unset: a new one per dream, recorded)"}
+    )
+    negative_prompts: list[str] = field(
+        default_factory=list,
+        metadata={
+            "doc": 'captions to steer away from, e.g. ["A badly drawn sketch.", "Many ugly, messy drawings."]'
+        },
+    )
+    paper: str = field(default="A4", metadata={"doc": "A3, A4, A5, A6, letter, or WxHmm"})
+    orientation: Literal["landscape", "portrait"] = field(
+        default="landscape", metadata={"doc": "for named paper sizes"}
+    )
+    canvas_px: int = field(
+        default=224, metadata={"doc": "the canvas's short side in px (plotter mode)"}
+    )
+    min_stroke_mm: float = field(
+        default=1.0,
+        metadata={"doc": "strokes shorter than this on paper are dropped (plotter mode)"},
+    )
+    progress_every: int = field(default=10, metadata={"doc": "report progress every N iterations"})
+    early_stop_patience: int = field(
+        default=0, metadata={"doc": "stop after N iterations without improvement (0: never)"}
+    )
+    pens: list[Pen] = field(
+        default_factory=lambda: list(DEFAULT_PENS),
+        metadata={"doc": "the pens in the plotter: id (layer), colour, nib width in mm"},
+    )

@@ -1,0 +1,59 @@
+"""The tables of the venue config, one per part, composed into one Config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analysis import AnalysisSettings
+from archive import ArchiveSettings
+from drawing import DrawSettings
+from plotter import PlotterSettings
+from speech import SpeechSettings
+
+__all__ = ["Config", "VenueSettings", "SECTIONS"]
+
+
+@dataclass
+class VenueSettings:
+    """Where the installation runs and where it keeps its data."""
+
+    name: str = field(
+        default="dreamdraw", metadata={"doc": "the venue's name, stored with every dream"}
+    )
+    data_dir: str | None = field(
+        default=None,
+        metadata={"doc": "where archive, queues and logs live (default: the user data directory)"},
+    )
+    log_level: str = field(default="INFO", metadata={"doc": "DEBUG, INFO, WARNING or ERROR"})
+
+
+@dataclass
+class Config:
+    """The whole venue configuration."""
+
+    venue: VenueSettings = field(default_factory=VenueSettings, metadata={"doc": "The venue."})
+    drawing: DrawSettings = field(
+        default_factory=DrawSettings, metadata={"doc": "The drawing engine (CLIPDraw)."}
+    )
+    speech: SpeechSettings = field(
+        default_factory=SpeechSettings, metadata={"doc": "Listening and transcription (Whisper)."}
+    )
+    plotter: PlotterSettings = field(
+        default_factory=PlotterSettings, metadata={"doc": "The pen plotter."}
+    )
+    archive: ArchiveSettings = field(
+        default_factory=ArchiveSettings, metadata={"doc": "The archive and the curator web app."}
+    )
+    analysis: AnalysisSettings = field(
+        default_factory=AnalysisSettings, metadata={"doc": "The explainability suite and clusters."}
+    )
+
+
+SECTIONS = {
+    "venue": VenueSettings,
+    "drawing": DrawSettings,
+    "speech": SpeechSettings,
+    "plotter": PlotterSettings,
+    "archive": ArchiveSettings,
+    "analysis": AnalysisSettings,
+}
