@@ -1,6 +1,54 @@
-"""The archive of dream-drawing pairs and the curator web app."""
+"""The archive of dream-drawing pairs, the curator web app and the research export."""
 
-from archive.errors import ArchiveError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from archive.errors import ArchiveError, RecordNotFound
+from archive.record import CLUSTERS, Consent, Record
 from archive.settings import ArchiveSettings
 
-__all__ = ["ArchiveError", "ArchiveSettings"]
+if TYPE_CHECKING:
+    from archive.check import CheckReport, check_archive
+    from archive.export import ExportResult, export_records
+    from archive.store import Archive, Page, RecordFilter, open_archive
+    from archive.web import create_app
+
+__all__ = [
+    "CLUSTERS",
+    "Archive",
+    "ArchiveError",
+    "ArchiveSettings",
+    "CheckReport",
+    "Consent",
+    "ExportResult",
+    "Page",
+    "Record",
+    "RecordFilter",
+    "RecordNotFound",
+    "check_archive",
+    "create_app",
+    "export_records",
+    "open_archive",
+]
+
+# SQLAlchemy, Alembic and FastAPI load only when first used, so that importing the
+# error type (as the CLI does for every command) stays cheap.
+_LAZY = {
+    "Archive": "archive.store",
+    "Page": "archive.store",
+    "RecordFilter": "archive.store",
+    "open_archive": "archive.store",
+    "CheckReport": "archive.check",
+    "check_archive": "archive.check",
+    "ExportResult": "archive.export",
+    "export_records": "archive.export",
+    "create_app": "archive.web",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'archive' has no attribute {name!r}")

@@ -1,0 +1,103 @@
+"""Engines for SQLite (WAL, foreign keys, busy timeout) and PostgreSQL, and schema migration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from archive.errors import ArchiveError
+from archive.settings import ArchiveSettings
+
+__all__ = ["WRITE", "create_archive_engine", "migrate", "schema_revision"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# Execution option that makes a SQLite transaction take the write lock at BEGIN, so two
+# writers queue on the busy timeout instead of failing on a lock upgrade.
+WRITE = {"archive_write": True}
+
+# Any constant: concurrent migrations on PostgreSQL wait for one another on this lock.
+_PG_MIGRATION_LOCK = 7_305_011
+
+
+def create_archive_engine(url: str, settings: ArchiveSettings) -> Engine:
+    """An engine for `url`; SQLite connections get WAL, foreign keys and the busy timeout."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(
+                url,
+                connect_args={"timeout": settings.busy_timeout_s, "check_same_thread": False},
+            )
+            _configure_sqlite(engine, settings)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise ArchiveError(
+            f"cannot use database URL {url!r}: {exc}; use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        ) from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine, settings: ArchiveSettings) -> None:
+    busy_ms = int(settings.busy_timeout_s * 1000)
+    synchronous = settings.sqlite_synchronous
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: object, _entry: ConnectionPoolEntry) -> None:
+        # We emit BEGIN ourselves (below): pysqlite's implicit transactions would not
+        # cover DDL and could not take the write lock up front.
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get("archive_write") else ""
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; safe when several processes open at once."""
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        if schema_revision(engine) == head:
+            return
+        with engine.connect() as connection:
+            connection.execution_options(**WRITE)
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                    )
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise ArchiveError(
+            f"cannot open the archive database {engine.url!r}: {exc.orig}; check that it "
+            "exists, is reachable and writable"
+        ) from None

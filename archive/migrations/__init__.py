@@ -1,0 +1,1 @@
+"""Alembic migration scripts of the archive schema, run by `open_archive`."""
