@@ -38,6 +38,13 @@ class CheckReport:
             self.orphaned or self.missing or self.corrupt or self.half_written or self.stale_temp
         )
 
+    @property
+    def unresolved(self) -> bool:
+        """True when something is still wrong after this run (repair resolves orphans only)."""
+        moved = self.moved_to is not None
+        leftovers = (self.orphaned or self.stale_temp) and not moved
+        return bool(self.missing or self.corrupt or self.half_written or leftovers)
+
     def summary(self) -> str:
         """A few lines for people: counts, then what to do."""
         lines = [

@@ -1,10 +1,167 @@
-"""`dreamdraw` commands for the archive package."""
+"""`dreamdraw archive`: serve the curator web app, add curators, check and export the archive."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
+
+from installation.context import AppContext, pass_app
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from archive import Archive, RecordFilter
 
 __all__ = ["COMMANDS"]
 
-# The click commands and groups this module adds to `dreamdraw`.
-COMMANDS: list[click.Command] = []
+
+def _open(app: AppContext) -> Archive:
+    # Imported here: SQLAlchemy and FastAPI load only for archive commands.
+    from archive import open_archive
+
+    return open_archive(app.data_dir, settings=app.config.archive)
+
+
+def _filter_options(func: Callable) -> Callable:
+    options = [
+        click.option("--cluster", help="Automatic cluster id (clear_concept, text_as_image, ...)."),
+        click.option("--label", help="Curator label (a cluster id)."),
+        click.option("--venue", help="Venue name."),
+        click.option("--language", help="Language code of the dream, e.g. de."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC)."),
+        click.option("--search", help="Words of the dream (full-text search)."),
+        click.option("--include-hidden", is_flag=True, help="Also records hidden by curators."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _record_filter(**kw: object) -> RecordFilter:
+    from archive import RecordFilter
+
+    since, until = kw["since"], kw["until"]
+    return RecordFilter(
+        cluster=kw["cluster"],
+        label=kw["label"],
+        venue=kw["venue"],
+        language=kw["language"],
+        since=since.replace(tzinfo=UTC) if isinstance(since, datetime) else None,
+        until=until.replace(tzinfo=UTC) + timedelta(days=1)
+        if isinstance(until, datetime)
+        else None,
+        text=kw["search"],
+        include_hidden=bool(kw["include_hidden"]),
+    )
+
+
+@click.group("archive")
+def archive_group() -> None:
+    """The archive of dream-drawing pairs: web app, curators, integrity check, export."""
+
+
+@archive_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option("--public", is_flag=True, help="Read-only: no login, hidden records never shown.")
+@pass_app
+def serve(app: AppContext, host: str, port: int, public: bool) -> None:
+    """Serve the curator web app (gallery, detail pages, curator actions, /api, /docs)."""
+    import uvicorn
+
+    from archive import create_app
+    from archive.web import load_or_create_secret
+
+    archive = _open(app)
+    secret = app.config.archive.session_secret or load_or_create_secret(
+        app.data_dir / "session.key"
+    )
+    click.echo(f"archive at http://{host}:{port}/ ({'public, read-only' if public else 'curator'})")
+    uvicorn.run(create_app(archive, public=public, secret=secret), host=host, port=port)
+
+
+@archive_group.command("add-curator")
+@click.argument("name")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="DREAMDRAW_CURATOR_PASSWORD",
+    help="The password (asked when not given; or $DREAMDRAW_CURATOR_PASSWORD).",
+)
+@pass_app
+def add_curator(app: AppContext, name: str, password: str) -> None:
+    """Create curator NAME (or give NAME a new password); stored as an argon2 hash."""
+    _open(app).add_curator(name, password)
+    click.echo(f"curator {name} can log in")
+
+
+@archive_group.command("check")
+@click.option("--repair", is_flag=True, help="Move orphaned blobs and stale temp files aside.")
+@click.option("--no-hashes", is_flag=True, help="Skip re-hashing every blob (faster).")
+@pass_app
+def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
+    """Report orphaned, missing and corrupt blobs and half-written records; exit 1 if any."""
+    from archive import check_archive
+
+    report = check_archive(_open(app), repair=repair, verify_hashes=not no_hashes)
+    click.echo(report.summary())
+    if report.unresolved:
+        raise SystemExit(1)
+
+
+@archive_group.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "parquet", "imagefolder"]),
+    required=True,
+    help="csv, jsonl, parquet, or imagefolder (images + metadata.jsonl).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder."
+)
+@click.option("--with-images", is_flag=True, help="Also write PNG and SVG files under images/.")
+@_filter_options
+@pass_app
+def export(app: AppContext, fmt: str, out: Path, with_images: bool, **filters: object) -> None:
+    """Export the pairs visitors allowed for research, with DATASHEET.md, into folder OUT."""
+    from archive import export_records
+
+    result = export_records(
+        _open(app), fmt, out, filter=_record_filter(**filters), with_images=with_images
+    )
+    click.echo(f"exported {result.count} records to {out}")
+
+
+@archive_group.command("list")
+@_filter_options
+@click.option("--page", default=1, show_default=True, type=int, help="Page, newest first.")
+@click.option("--per-page", default=20, show_default=True, type=int, help="Records per page.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON record per line.")
+@pass_app
+def list_records(
+    app: AppContext, page: int, per_page: int, as_json: bool, **filters: object
+) -> None:
+    """List records, newest first: id, time, venue, language, cluster, label, dream."""
+    result = _open(app).list(_record_filter(**filters), page=page, per_page=per_page)
+    for record in result.records:
+        if as_json:
+            click.echo(record.to_json())
+            continue
+        dream = " ".join(record.dream.split())
+        click.echo(
+            f"{record.id}\t{record.created_at:%Y-%m-%d %H:%M}\t{record.venue}\t"
+            f"{record.language or '-'}\t{record.cluster or '-'}\t{record.label or '-'}\t"
+            f"{dream[:60]!r}"
+        )
+    if not as_json:
+        click.echo(f"page {result.page} of {result.pages}, {result.total} records", err=True)
+
+
+COMMANDS: list[click.Command] = [archive_group]
