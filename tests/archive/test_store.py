@@ -66,7 +66,6 @@ def test_thumbnail_is_made_from_the_png_within_the_configured_size(data_dir: Pat
     archive = open_archive(data_dir, settings=ArchiveSettings(thumbnail_px=64))
     record = add_dream(archive, "a lighthouse", seed=1)
 
-
     thumb = Image.open(io.BytesIO(archive.blob(record.blobs["thumbnail"])))
     assert max(thumb.size) == 64
     assert thumb.size == (64, 48)
