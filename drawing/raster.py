@@ -25,7 +25,7 @@ from torch import Tensor
 __all__ = ["StrokeBatch", "rasterize", "flatten_bezier", "render_drawing", "strokes_to_batch"]
 
 TILE = 16
-_CHUNK_ELEMENTS = 1 << 24  # distance evaluations per chunk in the nearest-piece search
+_CHUNK_ELEMENTS = 1 << 21  # distance evaluations per chunk in the nearest-piece search
 _EPS = 1e-12
 
 
@@ -157,12 +157,21 @@ def _nearest_piece(pixels: Tensor, a: Tensor, b: Tensor, valid: Tensor, stroke: 
     out = torch.empty(pixels.shape[:2], dtype=torch.long, device=pixels.device)
     step = max(1, _CHUNK_ELEMENTS // (pixels.shape[1] * m))
     with torch.no_grad():
-        big = torch.finfo(a.dtype).max / 4
+        ab = b - a
+        inv_len2 = 1.0 / ((ab * ab).sum(-1) + _EPS)
+        # Invalid pieces are pushed far away so they are never the nearest.
+        far = torch.where(valid, torch.zeros_like(inv_len2), torch.full_like(inv_len2, 1e30))
         for i in range(0, pixels.shape[0], step):
             s = stroke[i : i + step]
-            d = _point_segment_distance(pixels[i : i + step, :, None], a[s, None], b[s, None])
-            d = torch.where(valid[s, None], d, torch.full_like(d, big))
-            out[i : i + step] = d.argmin(dim=2) + (s * m)[:, None]
+            px, py = pixels[i : i + step, :, None, 0], pixels[i : i + step, :, None, 1]
+            dx = px - a[s, None, :, 0]
+            dy = py - a[s, None, :, 1]
+            abx, aby = ab[s, None, :, 0], ab[s, None, :, 1]
+            t = ((dx * abx + dy * aby) * inv_len2[s, None]).clamp_(0.0, 1.0)
+            dx.sub_(t * abx)
+            dy.sub_(t * aby)
+            d2 = dx.mul_(dx).add_(dy.mul_(dy)).add_(far[s, None])
+            out[i : i + step] = d2.argmin(dim=2) + (s * m)[:, None]
     return out
 
 

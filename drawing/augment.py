@@ -1,0 +1,90 @@
+"""CLIPDraw's augmentations, batched: random perspective (white fill), then a random resized crop.
+
+Each copy draws its own perspective and crop, like torchvision's RandomPerspective
+(distortion_scale, p=1, fill=1) followed by RandomResizedCrop(size, scale, ratio), but
+all copies come from one sampling grid and one `grid_sample` call.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+__all__ = ["augment", "letterbox"]
+
+
+def letterbox(image: Tensor) -> Tensor:
+    """Pad an image [3, H, W] with white paper to a centred square [3, S, S], S = max(H, W)."""
+    _, h, w = image.shape
+    if h == w:
+        return image
+    s = max(h, w)
+    top, left = (s - h) // 2, (s - w) // 2
+    return F.pad(image - 1.0, (left, s - w - left, top, s - h - top)) + 1.0
+
+
+def _homographies(src: Tensor, dst: Tensor) -> Tensor:
+    """3x3 matrices [B, 3, 3] mapping points src [B, 4, 2] onto dst [B, 4, 2]."""
+    x, y = src[..., 0], src[..., 1]
+    u, v = dst[..., 0], dst[..., 1]
+    zeros, ones = torch.zeros_like(x), torch.ones_like(x)
+    rows_u = torch.stack([x, y, ones, zeros, zeros, zeros, -x * u, -y * u], dim=-1)
+    rows_v = torch.stack([zeros, zeros, zeros, x, y, ones, -x * v, -y * v], dim=-1)
+    a = torch.cat([rows_u, rows_v], dim=1)  # [B, 8, 8]
+    b = torch.cat([u, v], dim=1)  # [B, 8]
+    h = torch.linalg.solve(a, b)
+    return torch.cat([h, torch.ones_like(h[:, :1])], dim=1).reshape(-1, 3, 3)
+
+
+def augment(
+    image: Tensor,
+    copies: int,
+    size: int = 224,
+    distortion: float = 0.5,
+    scale: tuple[float, float] = (0.7, 0.9),
+    ratio: tuple[float, float] = (3 / 4, 4 / 3),
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """`copies` augmented views [copies, 3, size, size] of a square RGB image [3, S, S] in [0, 1].
+
+    Differentiable in the image; the random draws come from `generator` (CPU).
+    """
+    _, h, w = image.shape
+    g = generator
+    k = copies
+    # Perspective: each corner moves inwards by up to distortion * half the side (px).
+    dx = torch.floor(torch.rand(k, 4, generator=g) * (int(distortion * (w // 2)) + 1))
+    dy = torch.floor(torch.rand(k, 4, generator=g) * (int(distortion * (h // 2)) + 1))
+    corners = torch.tensor([[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]])
+    sign = torch.tensor([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
+    moved = corners + sign * torch.stack([dx, dy], dim=-1)
+    # Output pixel -> input pixel: the moved corners sample the original corners.
+    warp = _homographies(moved.double(), corners.expand(k, 4, 2).double())
+
+    # Random resized crop of the warped image.
+    area = h * w * (scale[0] + (scale[1] - scale[0]) * torch.rand(k, generator=g))
+    log_r = math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * torch.rand(
+        k, generator=g
+    )
+    aspect = torch.exp(log_r)
+    cw = torch.sqrt(area * aspect).clamp(max=w)
+    ch = torch.sqrt(area / aspect).clamp(max=h)
+    cx = torch.rand(k, generator=g) * (w - cw)
+    cy = torch.rand(k, generator=g) * (h - ch)
+
+    t = (torch.arange(size, dtype=torch.float64) + 0.5) / size
+    gx = cx[:, None, None].double() + t[None, None, :] * cw[:, None, None].double() - 0.5
+    gy = cy[:, None, None].double() + t[None, :, None] * ch[:, None, None].double() - 0.5
+    gx, gy = torch.broadcast_tensors(gx, gy)  # [k, size, size] px in the warped image
+    pts = torch.stack([gx, gy, torch.ones_like(gx)], dim=-1) @ warp.transpose(1, 2)[:, None]
+    src_x = pts[..., 0] / pts[..., 2]
+    src_y = pts[..., 1] / pts[..., 2]
+    grid = torch.stack([(src_x + 0.5) / w * 2 - 1, (src_y + 0.5) / h * 2 - 1], dim=-1)
+    grid = grid.to(device=image.device, dtype=image.dtype)
+    batch = (image - 1.0).unsqueeze(0).expand(k, -1, -1, -1)
+    return (
+        F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1.0
+    )

@@ -1,0 +1,314 @@
+"""The CLIPDraw optimizer: strokes shaped by gradients of CLIP similarity to the dream.
+
+`classic` reproduces CLIPDraw as published (kvfrans/clipdraw); `plotter` optimises only
+what the pens can draw: fixed nib widths, each stroke's colour a relaxed choice among
+the pens (snapped at the end), ink on white paper in the paper's aspect ratio.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from drawing.augment import augment, letterbox
+from drawing.clip import ClipModel, load_clip
+from drawing.errors import DrawingError
+from drawing.model import Drawing, Pen, Stroke
+from drawing.paper import Paper, parse_paper
+from drawing.raster import StrokeBatch, rasterize
+from drawing.settings import DrawSettings
+
+__all__ = ["DrawProgress", "draw", "resolve_device", "CLASSIC_CANVAS"]
+
+log = logging.getLogger(__name__)
+
+CLASSIC_CANVAS = 224
+_MAX_SEGMENTS = 3
+_INIT_RADIUS = 0.1  # CLIPDraw: each control point moves up to ±5 % of the canvas from the last
+
+
+@dataclass
+class DrawProgress:
+    """Where an optimisation stands: iteration (1-based), mean cosine over the augmented copies."""
+
+    iteration: int
+    iterations: int
+    score: float
+    elapsed_s: float
+    drawing: Drawing
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` -> CUDA when available, else CPU; anything else as given (checked)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise DrawingError(f"unknown device {name!r}; use auto, cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise DrawingError(
+            "--device cuda was asked for, but no CUDA GPU is available; use --device cpu"
+        )
+    return device
+
+
+def _validate(prompt: str, s: DrawSettings) -> None:
+    if not prompt or not prompt.strip():
+        raise DrawingError("nothing to draw: the dream text is empty")
+    if s.strokes < 1:
+        raise DrawingError(f"the number of strokes must be positive, got {s.strokes}")
+    if s.iterations < 1:
+        raise DrawingError(f"the number of iterations must be positive, got {s.iterations}")
+    if s.augmentations < 1:
+        raise DrawingError(f"the number of augmentations must be positive, got {s.augmentations}")
+    if s.mode not in ("plotter", "classic"):
+        raise DrawingError(f"unknown drawing mode {s.mode!r}; use plotter or classic")
+    if not s.pens:
+        raise DrawingError("plotter mode needs at least one pen")
+    if s.canvas_px < 16:
+        raise DrawingError(f"canvas_px must be at least 16, got {s.canvas_px}")
+
+
+class _Strokes:
+    """The optimised parameters and how they become a StrokeBatch."""
+
+    def __init__(
+        self,
+        s: DrawSettings,
+        width: int,
+        height: int,
+        mm_per_px: float,
+        gen: torch.Generator,
+        device,
+    ):
+        n = s.strokes
+        self.mode = s.mode
+        self.width, self.height = width, height
+        segments = torch.randint(1, _MAX_SEGMENTS + 1, (n,), generator=gen)
+        start = torch.rand(n, 1, 2, generator=gen)
+        steps = _INIT_RADIUS * (torch.rand(n, 3 * _MAX_SEGMENTS, 2, generator=gen) - 0.5)
+        points = torch.cat([start, start + steps.cumsum(dim=1)], dim=1)
+        # Points past a stroke's last segment repeat its end point (never drawn).
+        last = 3 * segments
+        idx = torch.minimum(torch.arange(points.shape[1])[None, :], last[:, None])
+        points = torch.gather(points, 1, idx[..., None].expand(-1, -1, 2))
+        points = points * torch.tensor([width, height], dtype=torch.float32)
+        self.segments = segments.to(device)
+        self.points = points.to(device).requires_grad_(True)
+        if s.mode == "classic":
+            # diffvg's stroke_width is a half-width: CLIPDraw starts at 1 and clamps to [1, 50].
+            self.half_widths = torch.ones(n, device=device, requires_grad=True)
+            self.colors = torch.rand(n, 4, generator=gen).to(device).requires_grad_(True)
+        else:
+            self.pens = list(s.pens)
+            self.pen_rgb = torch.tensor([p.rgb for p in self.pens], device=device)
+            self.pen_width = torch.tensor(
+                [p.width_mm / mm_per_px for p in self.pens], device=device
+            )
+            self.logits = (
+                (0.1 * torch.randn(n, len(self.pens), generator=gen))
+                .to(device)
+                .requires_grad_(True)
+            )
+
+    def optimizers(self) -> tuple[torch.optim.Optimizer, list[torch.optim.Optimizer]]:
+        points = torch.optim.Adam([self.points], lr=1.0)
+        if self.mode == "classic":
+            return points, [
+                torch.optim.Adam([self.half_widths], lr=0.1),
+                torch.optim.Adam([self.colors], lr=0.01),
+            ]
+        return points, [torch.optim.Adam([self.logits], lr=0.1)]
+
+    def batch(self, temperature: float, snapped: bool = False) -> StrokeBatch:
+        if self.mode == "classic":
+            return StrokeBatch(self.points, self.segments, 2 * self.half_widths, self.colors)
+        if snapped:
+            choice = torch.nn.functional.one_hot(self.logits.argmax(dim=1), len(self.pens)).float()
+        else:
+            choice = torch.softmax(self.logits / temperature, dim=1)
+        return StrokeBatch(
+            self.points, self.segments, choice @ self.pen_width, choice @ self.pen_rgb
+        )
+
+    @torch.no_grad()
+    def clamp_(self) -> None:
+        if self.mode == "classic":
+            self.half_widths.clamp_(1.0, 50.0)
+            self.colors.clamp_(0.0, 1.0)
+        else:  # the pen cannot leave the paper
+            self.points[..., 0].clamp_(0.0, float(self.width))
+            self.points[..., 1].clamp_(0.0, float(self.height))
+
+    @torch.no_grad()
+    def to_strokes(self) -> list[Stroke]:
+        points = self.points.detach().cpu()
+        segments = self.segments.cpu().tolist()
+        out = []
+        if self.mode == "classic":
+            widths = (2 * self.half_widths).detach().cpu().tolist()
+            colors = self.colors.detach().cpu().tolist()
+            for i, k in enumerate(segments):
+                out.append(Stroke(1, points[i, : 3 * k + 1].tolist(), widths[i], tuple(colors[i])))
+        else:
+            pens = self.logits.argmax(dim=1).cpu().tolist()
+            for i, k in enumerate(segments):
+                out.append(Stroke(self.pens[pens[i]].id, points[i, : 3 * k + 1].tolist()))
+        return out
+
+
+def _stroke_length_px(stroke: Stroke, samples: int = 16) -> float:
+    pts = torch.tensor(stroke.points)
+    t = torch.linspace(0, 1, samples + 1)[:, None]
+    basis = torch.cat([(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3], dim=1)
+    total = 0.0
+    for i in range(stroke.segments):
+        curve = basis @ pts[3 * i : 3 * i + 4]
+        total += float((curve[1:] - curve[:-1]).norm(dim=1).sum())
+    return total
+
+
+class _Plateau:
+    """Early stop when the smoothed score has not improved for `patience` iterations."""
+
+    def __init__(self, patience: int, min_delta: float = 1e-4):
+        self.patience, self.min_delta = patience, min_delta
+        self.best, self.since, self.ema = -math.inf, 0, None
+
+    def update(self, score: float) -> bool:
+        self.ema = score if self.ema is None else 0.9 * self.ema + 0.1 * score
+        if self.ema > self.best + self.min_delta:
+            self.best, self.since = self.ema, 0
+        else:
+            self.since += 1
+        return self.patience > 0 and self.since >= self.patience
+
+
+def draw(
+    prompt: str,
+    settings: DrawSettings | None = None,
+    clip: ClipModel | None = None,
+    progress: Callable[[DrawProgress], None] | None = None,
+) -> Drawing:
+    """Draw a dream: optimise strokes so CLIP finds the picture similar to `prompt`.
+
+    Returns a Drawing in canvas px (plotter mode: the paper's aspect ratio, short side
+    `canvas_px`; classic: 224x224) with pens snapped, the CLIP score history and the final
+    score of the finished (snapped) drawing.
+    """
+    s = settings or DrawSettings()
+    _validate(prompt, s)
+    seed = s.seed if s.seed is not None else secrets.randbelow(2**31)
+    if clip is None:
+        clip = load_clip(s.clip, s.clip_checkpoint, resolve_device(s.device), s.clip_cache_dir)
+    device = clip.device
+    paper = parse_paper(s.paper, s.orientation)
+    if s.mode == "classic":
+        side = min(paper.width_mm, paper.height_mm)
+        paper = Paper(side, side, name=f"{paper.label()} (square)")
+        width = height = CLASSIC_CANVAS
+    else:
+        width, height = paper.canvas_size(s.canvas_px)
+    mm_per_px = paper.width_mm / width
+
+    gen = torch.Generator().manual_seed(seed)
+    params = _Strokes(s, width, height, mm_per_px, gen, device)
+    point_opt, other_opts = params.optimizers()
+    text = clip.encode_text([prompt.strip()])
+    negatives = clip.encode_text(s.negative_prompts) if s.negative_prompts else None
+    compositing = "over" if s.mode == "classic" else "ink"
+
+    template = Drawing(
+        canvas_width=width,
+        canvas_height=height,
+        paper=paper,
+        pens=[Pen(1, "#000000", 1.0, "classic")] if s.mode == "classic" else list(s.pens),
+        prompt=prompt.strip(),
+        mode=s.mode,
+        seed=seed,
+        negative_prompts=list(s.negative_prompts),
+        settings={
+            "strokes": s.strokes,
+            "iterations": s.iterations,
+            "augmentations": s.augmentations,
+            "canvas_px": s.canvas_px,
+            "device": str(device),
+        },
+        model_id=clip.model_id,
+        model_is_random=clip.is_random,
+    )
+
+    scores: list[tuple[int, float]] = []
+    plateau = _Plateau(s.early_stop_patience)
+    started = time.perf_counter()
+    n_iter = s.iterations
+    for it in range(n_iter):
+        if it == int(n_iter * 0.5):
+            _scale_lr(point_opt, 0.4)
+        if it == int(n_iter * 0.75):
+            _scale_lr(point_opt, 0.25)  # 0.4 * 0.25 = 0.1 of the initial rate
+        temperature = max(0.05, 1.0 - it / max(1, n_iter - 1))
+        point_opt.zero_grad(set_to_none=True)
+        for opt in other_opts:
+            opt.zero_grad(set_to_none=True)
+        image = rasterize(params.batch(temperature), height, width, mode=compositing)
+        views = augment(letterbox(image), s.augmentations, clip.image_size, generator=gen)
+        features = clip.encode_image(views)
+        cos = features @ text[0]
+        loss = -cos.sum()
+        if negatives is not None:
+            loss = loss + 0.3 * (features @ negatives.T).sum()
+        loss.backward()
+        point_opt.step()
+        for opt in other_opts:
+            opt.step()
+        params.clamp_()
+
+        score = float(cos.detach().mean())
+        done = it + 1
+        if done % max(1, s.progress_every) == 0 or done == n_iter:
+            scores.append((done, score))
+            if progress is not None:
+                snapshot = dataclasses.replace(
+                    template, strokes=params.to_strokes(), scores=list(scores)
+                )
+                progress(DrawProgress(done, n_iter, score, time.perf_counter() - started, snapshot))
+        if plateau.update(score):
+            log.info("early stop at iteration %d: score plateaued at %.4f", done, score)
+            template.settings["stopped_at"] = done
+            break
+
+    strokes = params.to_strokes()
+    if s.mode == "plotter":
+        min_px = s.min_stroke_mm / mm_per_px
+        strokes = [st for st in strokes if _stroke_length_px(st) >= min_px]
+    drawing = dataclasses.replace(template, strokes=strokes, scores=scores)
+    drawing.final_score = score_drawing(drawing, clip, prompt.strip())
+    return drawing
+
+
+def _scale_lr(opt: torch.optim.Optimizer, factor: float) -> None:
+    for group in opt.param_groups:
+        group["lr"] *= factor
+
+
+def score_drawing(drawing: Drawing, clip: ClipModel, text: str) -> float:
+    """CLIP cosine between the finished drawing (letterboxed, resized) and `text`."""
+    with torch.no_grad():
+        image = letterbox(drawing.render(device=str(clip.device)).to(clip.device))
+        features = clip.encode_image(image[None])
+        return float(features[0] @ clip.encode_text([text])[0])
+
+
+def canvas_image(drawing: Drawing) -> Tensor:
+    """The drawing as CLIP sees it un-augmented: letterboxed RGB [3, S, S]."""
+    return letterbox(drawing.render())
