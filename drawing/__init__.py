@@ -1,19 +1,38 @@
 """Dreams drawn as pen strokes: the stroke model, a differentiable rasterizer, CLIP, CLIPDraw."""
 
+from drawing.augment import augment, letterbox
+from drawing.clip import DEFAULT_CLIP, TEST_MODEL, ClipModel, load_clip, pull_clip
+from drawing.clipdraw import DrawProgress, draw, resolve_device, score_drawing
 from drawing.errors import ClipModelMissing, DrawingError
 from drawing.model import DEFAULT_PENS, Drawing, Pen, Stroke, parse_color
 from drawing.paper import Paper, parse_paper
+from drawing.raster import StrokeBatch, rasterize, render_drawing, strokes_to_batch
 from drawing.settings import DrawSettings
 
 __all__ = [
-    "ClipModelMissing",
+    "DEFAULT_CLIP",
     "DEFAULT_PENS",
+    "TEST_MODEL",
+    "ClipModel",
+    "ClipModelMissing",
+    "DrawProgress",
     "DrawSettings",
     "Drawing",
     "DrawingError",
     "Paper",
     "Pen",
     "Stroke",
+    "StrokeBatch",
+    "augment",
+    "draw",
+    "letterbox",
+    "load_clip",
     "parse_color",
     "parse_paper",
+    "pull_clip",
+    "rasterize",
+    "render_drawing",
+    "resolve_device",
+    "score_drawing",
+    "strokes_to_batch",
 ]

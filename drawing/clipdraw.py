@@ -26,7 +26,7 @@ from drawing.paper import Paper, parse_paper
 from drawing.raster import StrokeBatch, rasterize
 from drawing.settings import DrawSettings
 
-__all__ = ["DrawProgress", "draw", "resolve_device", "CLASSIC_CANVAS"]
+__all__ = ["DrawProgress", "draw", "resolve_device", "score_drawing", "CLASSIC_CANVAS"]
 
 log = logging.getLogger(__name__)
 
