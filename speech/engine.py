@@ -1,0 +1,100 @@
+"""The engine interface: one decode call from 16 kHz audio to Whisper segments, and the factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+
+from speech.errors import SpeechError
+from speech.settings import SpeechSettings
+from speech.transcript import Segment
+
+__all__ = ["DecodeOptions", "Decoded", "Engine", "load_engine", "resolve_device"]
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """What both Whisper engines are asked for; language None means detect it."""
+
+    language: str | None = None
+    task: Literal["transcribe", "translate"] = "transcribe"
+    initial_prompt: str | None = None
+    beam_size: int = 5
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    no_speech_threshold: float = 0.6
+    logprob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+
+    @classmethod
+    def from_settings(cls, settings: SpeechSettings) -> DecodeOptions:
+        language = None if settings.language in ("", "auto") else settings.language
+        return cls(
+            language=language,
+            initial_prompt=settings.initial_prompt,
+            beam_size=settings.beam_size,
+            temperatures=tuple(settings.temperatures),
+            no_speech_threshold=settings.no_speech_threshold,
+            logprob_threshold=settings.logprob_threshold,
+            compression_ratio_threshold=settings.compression_ratio_threshold,
+        )
+
+
+@dataclass
+class Decoded:
+    """An engine's answer: segments (times in s from the clip's start) and the language."""
+
+    segments: list[Segment] = field(default_factory=list)
+    language: str | None = None
+    language_probability: float | None = None
+
+
+class Engine(Protocol):
+    """A loaded Whisper model. Decoding never conditions on previous text (hallucination loops)."""
+
+    name: str
+    model_id: str
+    multilingual: bool
+
+    def decode(self, audio: np.ndarray, options: DecodeOptions) -> Decoded:
+        """Decode (n,) float32 audio at 16 kHz."""
+        ...
+
+
+def resolve_device(device: str, cuda_available: bool) -> tuple[str, int]:
+    """Split "auto", "cpu", "cuda" or "cuda:N" into a device kind and index."""
+    if device == "auto":
+        return ("cuda", 0) if cuda_available else ("cpu", 0)
+    kind, _, index = device.partition(":")
+    if kind not in ("cpu", "cuda") or (index and not index.isdigit()):
+        raise SpeechError(f"device must be auto, cpu, cuda or cuda:N, not {device!r}")
+    if kind == "cuda" and not cuda_available:
+        raise SpeechError(f"device {device} asked for, but no CUDA GPU is usable; use cpu")
+    return kind, int(index or 0)
+
+
+def load_engine(settings: SpeechSettings | None = None, **overrides: object) -> Engine:
+    """Load the engine and model the settings name (keyword overrides replace settings fields).
+
+    Loading takes seconds: do it once and keep the engine.
+    """
+    from dataclasses import replace
+
+    settings = replace(settings or SpeechSettings(), **overrides)
+    if settings.engine == "faster-whisper":
+        from speech.faster_whisper_engine import FasterWhisperEngine
+
+        return FasterWhisperEngine.load(
+            settings.model,
+            device=settings.device,
+            compute_type=settings.compute_type,
+            cpu_threads=settings.cpu_threads,
+        )
+    if settings.engine == "openai-whisper":
+        from speech.openai_whisper_engine import OpenAIWhisperEngine
+
+        return OpenAIWhisperEngine.load(settings.model, device=settings.device)
+    raise SpeechError(
+        f"speech engine must be faster-whisper or openai-whisper, not {settings.engine!r}"
+    )

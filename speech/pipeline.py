@@ -1,0 +1,127 @@
+"""From audio to a Transcript: guards, decoding, translation; and listen = capture + transcribe."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
+from speech.capture import LevelCallback, PushToTalk, capture_dream
+from speech.engine import DecodeOptions, Engine
+from speech.guards import drop_reason, measure_speech
+from speech.settings import SpeechSettings
+from speech.sources import AudioSource
+from speech.transcript import Segment, Transcript
+
+__all__ = ["listen", "transcribe"]
+
+log = logging.getLogger(__name__)
+
+_PAD_BEFORE_S = 0.3  # audio kept around the voiced span handed to Whisper
+_PAD_AFTER_S = 0.5
+
+
+def transcribe(
+    audio: np.ndarray | str | Path,
+    engine: Engine,
+    settings: SpeechSettings | None = None,
+    *,
+    truncated: bool = False,
+) -> Transcript:
+    """Transcribe one dream: (n,) float32 at 16 kHz, or a WAV/FLAC path.
+
+    Audio past settings.max_length_s is cut (the Transcript says truncated). Too little voice,
+    or only segments the guards drop, gives a "nothing heard" Transcript, never a dream.
+    """
+    settings = settings or SpeechSettings()
+    started = time.perf_counter()
+    samples = load_audio(audio) if isinstance(audio, (str, Path)) else as_mono_16k(audio)
+    max_samples = int(settings.max_length_s * SAMPLE_RATE)
+    if len(samples) > max_samples:
+        samples, truncated = samples[:max_samples], True
+    duration_s = len(samples) / SAMPLE_RATE
+    about = {"duration_s": duration_s, "engine": engine.name, "model": engine.model_id}
+
+    presence = measure_speech(samples, settings)
+    if presence.voiced_s < settings.min_speech_s:
+        return Transcript.nothing(
+            f"no voice ({presence.voiced_s:.2f} s voiced, {settings.min_speech_s:.2f} s needed)",
+            truncated=truncated,
+            processing_s=time.perf_counter() - started,
+            **about,
+        )
+
+    offset = max(0, presence.first_sample - int(_PAD_BEFORE_S * SAMPLE_RATE))
+    end = min(len(samples), presence.end_sample + int(_PAD_AFTER_S * SAMPLE_RATE))
+    clip = samples[offset:end]
+    options = DecodeOptions.from_settings(settings)
+    decoded = engine.decode(clip, options)
+    shift, clip_s = offset / SAMPLE_RATE, len(clip) / SAMPLE_RATE
+    # Segments starting past the audio are invented by the decoder.
+    segments = [
+        replace(s, start=s.start + shift, end=min(s.end, clip_s) + shift)
+        for s in decoded.segments
+        if s.start < clip_s
+    ]
+
+    kept: list[Segment] = []
+    reasons: list[str] = []
+    for segment in segments:
+        reason = drop_reason(segment, presence, settings)
+        if reason:
+            log.info("dropped segment %r: %s", segment.text, reason)
+            reasons.append(reason)
+        else:
+            kept.append(segment)
+    text = " ".join(s.text for s in kept).strip()
+    if not text:
+        return Transcript.nothing(
+            "; ".join(reasons) or "no words decoded",
+            truncated=truncated,
+            language=decoded.language,
+            segments=segments,
+            processing_s=time.perf_counter() - started,
+            **about,
+        )
+
+    language = decoded.language
+    english: str | None = None
+    if language == "en" or not engine.multilingual:
+        english = text
+    elif settings.translate:
+        translation = engine.decode(clip, replace(options, language=language, task="translate"))
+        english = " ".join(s.text for s in translation.segments).strip() or None
+    return Transcript(
+        text=text,
+        language=language,
+        english=english,
+        segments=kept,
+        truncated=truncated,
+        language_probability=decoded.language_probability,
+        processing_s=time.perf_counter() - started,
+        **about,
+    )
+
+
+def listen(
+    source: AudioSource,
+    engine: Engine,
+    settings: SpeechSettings | None = None,
+    *,
+    push_to_talk: PushToTalk | None = None,
+    level_callback: LevelCallback | None = None,
+    stop: threading.Event | None = None,
+) -> Transcript:
+    """Capture one dream from a source and transcribe it; nothing captured is "nothing heard"."""
+    settings = settings or SpeechSettings()
+    capture = capture_dream(
+        source, settings, push_to_talk=push_to_talk, level_callback=level_callback, stop=stop
+    )
+    if not capture.heard:
+        return Transcript.nothing(capture.reason, engine=engine.name, model=engine.model_id)
+    return transcribe(capture.audio, engine, settings, truncated=capture.truncated)

@@ -1,0 +1,112 @@
+"""The Transcript: what the visitor said, or that nothing was heard."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from speech.errors import SpeechError
+
+__all__ = ["FORMAT", "Outcome", "Segment", "Transcript"]
+
+FORMAT = "dreamdraw.transcript/1"
+
+Outcome = Literal["dream", "nothing_heard"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One decoded stretch of speech: times in seconds from the clip's start, Whisper's confidence."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float = 0.0
+
+
+@dataclass
+class Transcript:
+    """A dream as heard: text as spoken, its language, the English for drawing, and how sure we are.
+
+    `outcome` is "nothing_heard" when the guards found no dream (silence, noise, mumbling,
+    a known silence phrase); then `text` is empty and `reason` says why. `truncated` says that
+    the speech ran past the maximum length and was cut. `english` is the text itself for
+    English dreams, Whisper's translation for others, None when translation was off.
+    """
+
+    text: str
+    language: str | None
+    english: str | None
+    segments: list[Segment] = field(default_factory=list)
+    duration_s: float = 0.0
+    engine: str = ""
+    model: str = ""
+    outcome: Outcome = "dream"
+    reason: str = ""
+    truncated: bool = False
+    language_probability: float | None = None
+    processing_s: float = 0.0
+
+    @property
+    def nothing_heard(self) -> bool:
+        """True when no dream was heard (the kiosk shows "nothing heard", nothing is drawn)."""
+        return self.outcome == "nothing_heard"
+
+    @property
+    def prompt(self) -> str:
+        """The text to draw from: the English when there is one, else the text as spoken."""
+        return self.english if self.english is not None else self.text
+
+    @classmethod
+    def nothing(
+        cls,
+        reason: str,
+        *,
+        duration_s: float = 0.0,
+        engine: str = "",
+        model: str = "",
+        truncated: bool = False,
+        language: str | None = None,
+        segments: list[Segment] | None = None,
+        processing_s: float = 0.0,
+    ) -> Transcript:
+        """A "nothing heard" outcome; `segments` keeps what the guards dropped, as evidence."""
+        return cls(
+            text="",
+            language=language,
+            english=None,
+            segments=list(segments or []),
+            duration_s=duration_s,
+            engine=engine,
+            model=model,
+            outcome="nothing_heard",
+            reason=reason,
+            truncated=truncated,
+            processing_s=processing_s,
+        )
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["format"] = FORMAT
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Transcript:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpeechError(f"transcript JSON is malformed: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise SpeechError(f"not a dreamdraw transcript (missing format {FORMAT!r})")
+        data.pop("format")
+        try:
+            data["segments"] = [Segment(**segment) for segment in data.get("segments", [])]
+            transcript = cls(**data)
+        except TypeError as exc:
+            raise SpeechError(f"transcript JSON has wrong fields: {exc}") from None
+        if transcript.outcome not in ("dream", "nothing_heard"):
+            raise SpeechError(f"transcript outcome {transcript.outcome!r} is unknown")
+        return transcript

@@ -1,0 +1,52 @@
+"""Helpers for the speech tests: word error rate and test sounds (16 kHz float32)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import butter, sosfilt
+
+from speech import SAMPLE_RATE, load_audio
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word-level edit distance over the reference's word count, ignoring case and punctuation."""
+
+    def words(text: str) -> list[str]:
+        return re.sub(r"[^\w\s']", " ", text.lower()).split()
+
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
+    return row[-1] / max(1, len(ref))
+
+
+def dream_audio(name: str) -> np.ndarray:
+    """A committed spoken dream, (n,) float32 at 16 kHz."""
+    return load_audio(DATA / name)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def white_noise(seconds: float, rms: float = 0.1, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, rms, int(seconds * SAMPLE_RATE)).clip(-1, 1).astype(np.float32)
+
+
+def cough(seconds: float = 0.35, seed: int = 1) -> np.ndarray:
+    """A cough-like burst: band-limited noise with a 10 ms attack and an 80 ms decay."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    envelope = np.minimum(t / 0.01, 1.0) * np.exp(-t / 0.08)
+    band = butter(4, [200, 2500], btype="band", fs=SAMPLE_RATE, output="sos")
+    burst = sosfilt(band, rng.normal(0.0, 1.0, t.size)) * envelope
+    return (0.8 * burst / np.abs(burst).max()).astype(np.float32)
