@@ -79,9 +79,7 @@ def load_engine(settings: SpeechSettings | None = None, **overrides: object) -> 
 
     Loading takes seconds: do it once and keep the engine.
     """
-    from dataclasses import replace
-
-    settings = replace(settings or SpeechSettings(), **overrides)
+    settings = (settings or SpeechSettings()).with_overrides(**overrides)
     if settings.engine == "faster-whisper":
         from speech.faster_whisper_engine import FasterWhisperEngine
 

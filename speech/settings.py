@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from speech.errors import SpeechError
 
 __all__ = ["SpeechSettings"]
 
@@ -124,3 +126,11 @@ class SpeechSettings:
             raise ValueError(f"vad_threshold must be between 0 and 1, not {self.vad_threshold}")
         if self.cpu_threads < 0:
             raise ValueError(f"cpu_threads must be >= 0, not {self.cpu_threads}")
+
+    def with_overrides(self, **overrides: Any) -> SpeechSettings:
+        """A copy with the given fields replaced; None values leave a field as it is."""
+        given = {name: value for name, value in overrides.items() if value is not None}
+        try:
+            return replace(self, **given)
+        except (TypeError, ValueError) as exc:
+            raise SpeechError(f"speech settings: {exc}") from None
