@@ -136,8 +136,8 @@ def test_pointing_game_on_a_two_by_two_grid():
 def test_fixlip_points_at_the_planted_quadrant_of_a_two_by_two_grid():
     # Four quadrant patches; the word "cat" is planted in the top-left one.
     g = torch.Generator().manual_seed(8)
-    patches = 0.05 * torch.randn(4, 6, generator=g)
-    words = 0.05 * torch.randn(2, 6, generator=g)
+    patches = 0.01 * torch.randn(4, 6, generator=g)
+    words = 0.01 * torch.randn(2, 6, generator=g)
     patches[0, 0] += 1.0
     words[0, 0] += 1.0
     game = BilinearGame(patches, words, torch.zeros(6), torch.zeros(6), normalise=False)
