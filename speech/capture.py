@@ -107,6 +107,7 @@ def capture_dream(
     push_to_talk: PushToTalk | None = None,
     level_callback: LevelCallback | None = None,
     stop: threading.Event | None = None,
+    on_pause: Callable[[np.ndarray], None] | None = None,
 ) -> Capture:
     """Record one dream from a source (16 kHz float32 blocks), in settings.mode or push-to-talk.
 
@@ -114,7 +115,9 @@ def capture_dream(
     ends after trailing_silence_s of silence; speech shorter than min_length_s is ignored and
     listening goes on. Push-to-talk records while the button is held (a PushToTalk given here
     selects that mode). Both cut at max_length_s and mark the capture truncated. Setting `stop`
-    ends the capture at once, with nothing recorded.
+    ends the capture at once, with nothing recorded. In automatic mode, on_pause is called with
+    the dream so far as soon as the visitor pauses: if the pause lasts, that is the capture, so
+    a caller can start transcribing while the trailing silence runs out.
     """
     settings = settings or SpeechSettings()
     source.start()
@@ -122,7 +125,7 @@ def capture_dream(
         return _capture_push_to_talk(
             source, settings, push_to_talk or PushToTalk(), level_callback, stop
         )
-    return _capture_automatic(source, settings, level_callback, stop)
+    return _capture_automatic(source, settings, level_callback, stop, on_pause)
 
 
 def _capture_push_to_talk(
@@ -160,6 +163,7 @@ def _capture_automatic(
     settings: SpeechSettings,
     level_callback: LevelCallback | None,
     stop: threading.Event | None,
+    on_pause: Callable[[np.ndarray], None] | None,
 ) -> Capture:
     detector = VoiceActivity(settings.vad_threshold, settings.energy_gate_dbfs)
     pre_roll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.pre_roll_s / FRAME_S)))
@@ -200,8 +204,11 @@ def _capture_automatic(
             last_voiced, speech_end = len(recorded), now
         if len(recorded) >= max_frames:
             return _finish(recorded, "max length", settings, speech_end=now, truncated=True)
+        long_enough = (last_voiced - speech_start) * FRAME_S >= settings.min_length_s
+        if on_pause is not None and long_enough and len(recorded) - last_voiced == tail_frames:
+            on_pause(np.concatenate(recorded))
         if len(recorded) - last_voiced >= trailing_frames:
-            if (last_voiced - speech_start) * FRAME_S >= settings.min_length_s:
+            if long_enough:
                 kept = recorded[: last_voiced + tail_frames]
                 return _finish(kept, "trailing silence", settings, speech_end=speech_end)
             # Too short to be a dream (a cough, a word to a friend): keep listening.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -117,11 +118,40 @@ def listen(
     level_callback: LevelCallback | None = None,
     stop: threading.Event | None = None,
 ) -> Transcript:
-    """Capture one dream from a source and transcribe it; nothing captured is "nothing heard"."""
+    """Capture one dream from a source and transcribe it; nothing captured is "nothing heard".
+
+    In automatic mode, transcription starts as soon as the visitor pauses, while the trailing
+    silence runs out; when the pause turns out to end the dream, that result is used.
+    """
     settings = settings or SpeechSettings()
-    capture = capture_dream(
-        source, settings, push_to_talk=push_to_talk, level_callback=level_callback, stop=stop
-    )
-    if not capture.heard:
-        return Transcript.nothing(capture.reason, engine=engine.name, model=engine.model_id)
-    return transcribe(capture.audio, engine, settings, truncated=capture.truncated)
+    automatic = push_to_talk is None and settings.mode == "auto"
+    # One worker: decodes never overlap (openai-whisper's caches are per model, not per call).
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech-decode")
+    early: list[tuple[np.ndarray, Future[Transcript]]] = []
+
+    def transcribe_early(audio: np.ndarray) -> None:
+        for _, stale in early:
+            stale.cancel()
+        early.append((audio, worker.submit(transcribe, audio, engine, settings)))
+
+    try:
+        capture = capture_dream(
+            source,
+            settings,
+            push_to_talk=push_to_talk,
+            level_callback=level_callback,
+            stop=stop,
+            on_pause=transcribe_early if automatic else None,
+        )
+        if not capture.heard:
+            return Transcript.nothing(capture.reason, engine=engine.name, model=engine.model_id)
+        if early and not capture.truncated and np.array_equal(early[-1][0], capture.audio):
+            return early[-1][1].result()
+        for _, stale in early:
+            stale.cancel()
+        final = worker.submit(
+            transcribe, capture.audio, engine, settings, truncated=capture.truncated
+        )
+        return final.result()
+    finally:
+        worker.shutdown(wait=False, cancel_futures=True)
