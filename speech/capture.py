@@ -78,9 +78,9 @@ class PushToTalk:
 
 
 def _frames(source: AudioSource, stop: threading.Event | None, poll_s: float):
-    """Yield 512-sample frames with their arrival time, then None at the end of the stream.
+    """Yield (512-sample frame, arrival time) until the stream ends or `stop` is set.
 
-    Yields ("idle", time) when nothing arrived within poll_s, so callers can check timeouts.
+    Yields (None, time) when nothing arrived within poll_s, so callers can check timeouts.
     """
     pending = np.zeros(0, dtype=np.float32)
     while stop is None or not stop.is_set():

@@ -73,7 +73,8 @@ class ArraySource(AudioSource):
         self._started_at: float | None = None
 
     def start(self) -> None:
-        self._started_at = time.monotonic()
+        if self._started_at is None:  # pacing continues across captures from one source
+            self._started_at = time.monotonic()
 
     def read(self, timeout: float = 0.5) -> np.ndarray | None:
         if self.position >= len(self.samples):
@@ -111,8 +112,6 @@ class PushSource(AudioSource):
     end() marks the end of the stream.
     """
 
-    _END = None
-
     def __init__(self) -> None:
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
 
@@ -122,7 +121,7 @@ class PushSource(AudioSource):
 
     def end(self) -> None:
         """No more audio will come: read() returns None once the queue is drained."""
-        self._queue.put(self._END)
+        self._queue.put(None)
 
     def read(self, timeout: float = 0.5) -> np.ndarray | None:
         try:
@@ -130,7 +129,7 @@ class PushSource(AudioSource):
         except queue.Empty:
             return np.zeros(0, dtype=np.float32)
         if block is None:
-            self._queue.put(self._END)  # later reads see the end too
+            self._queue.put(None)  # later reads see the end too
         return block
 
     def drain(self) -> None:
