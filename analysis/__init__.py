@@ -1,6 +1,18 @@
 """The explainability suite and cluster assignment."""
 
+from analysis.clusters import CLUSTERS, ClusterAssignment, ClusterEvidence, assign_cluster
 from analysis.errors import AnalysisError
+from analysis.fixlip import fixlip
+from analysis.interactions import InteractionResult
 from analysis.settings import AnalysisSettings
 
-__all__ = ["AnalysisError", "AnalysisSettings"]
+__all__ = [
+    "CLUSTERS",
+    "AnalysisError",
+    "AnalysisSettings",
+    "ClusterAssignment",
+    "ClusterEvidence",
+    "InteractionResult",
+    "assign_cluster",
+    "fixlip",
+]

@@ -28,9 +28,11 @@ __all__ = ["FixlipApproximator", "fixlip", "budget_split"]
 def budget_split(budget: int, n_image: int, n_text: int) -> tuple[int, int]:
     """(B_img, B_txt) for cross-modal sampling, as in the FIXLIP reference code.
 
-    B_txt = min(2^n_text, ceil(max(4, sqrt(B) * n_text / n_image))), B_img = floor(B / B_txt).
+    B_txt = min(2^n_text, ceil(max(4, n_text + 1, sqrt(B) * n_text / n_image))),
+    B_img = floor(B / B_txt). The n_text + 1 floor (ours) keeps every word's value
+    identifiable at small budgets; at FIXLIP's budgets it never binds.
     """
-    b_txt = math.ceil(max(4.0, math.sqrt(budget) * n_text / max(n_image, 1)))
+    b_txt = math.ceil(max(4.0, n_text + 1.0, math.sqrt(budget) * n_text / max(n_image, 1)))
     b_txt = max(1, min(2**n_text, b_txt))
     return max(1, budget // b_txt), b_txt
 
@@ -214,12 +216,15 @@ def _solve(gram: Tensor, rhs: Tensor, rcond: float = 1e-10) -> Tensor:
     """Minimum-norm solution of the normal equations through the pseudo-inverse, so that
     a budget too small to identify every coefficient leaves those coefficients at zero
     instead of blowing up."""
-    scale = gram.diagonal().clamp_min(1e-300).sqrt()
-    normed = gram / scale[:, None] / scale[None, :]
+    coef = torch.zeros_like(rhs)
+    active = gram.diagonal() > 0  # features that no sampled coalition switched on stay 0
+    scale = gram.diagonal()[active].sqrt()
+    normed = gram[active][:, active] / scale[:, None] / scale[None, :]
     eigvals, eigvecs = torch.linalg.eigh(normed)
     keep = eigvals > rcond * eigvals.max()
     inverse = (eigvecs[:, keep] / eigvals[keep]) @ eigvecs[:, keep].T
-    return (inverse @ (rhs / scale)) / scale
+    coef[active] = (inverse @ (rhs[active] / scale)) / scale
+    return coef
 
 
 def fixlip(
