@@ -4,7 +4,7 @@ from drawing.augment import augment, letterbox
 from drawing.clip import DEFAULT_CLIP, TEST_MODEL, ClipModel, load_clip, pull_clip
 from drawing.clipdraw import DrawProgress, draw, resolve_device, score_drawing
 from drawing.errors import ClipModelMissing, DrawingError
-from drawing.model import DEFAULT_PENS, Drawing, Pen, Stroke, parse_color
+from drawing.model import DEFAULT_PENS, Drawing, Pen, Stroke, parse_color, parse_pens
 from drawing.paper import Paper, parse_paper
 from drawing.raster import StrokeBatch, rasterize, render_drawing, strokes_to_batch
 from drawing.settings import DrawSettings
@@ -29,6 +29,7 @@ __all__ = [
     "load_clip",
     "parse_color",
     "parse_paper",
+    "parse_pens",
     "pull_clip",
     "rasterize",
     "render_drawing",

@@ -159,6 +159,8 @@ def _load_cached(
             name, pretrained, is_random = "dreamdraw-tiny", None, True
         else:
             _check_known(open_clip, name, pretrained)
+    if pretrained and not checkpoint:
+        _use_cache_only_when_offline()
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)  # the random test model is the same in every process
@@ -177,8 +179,10 @@ def _load_cached(
         raise DrawingError(
             f"cannot load CLIP checkpoint {checkpoint or spec}: {_short(exc)}"
         ) from None
-    except Exception as exc:  # hub clients raise their own error types for a missing network
-        if pretrained and not checkpoint and _looks_like_network(exc):
+    except Exception as exc:  # hub clients and torch.load raise many types
+        if checkpoint:
+            raise DrawingError(f"cannot read CLIP checkpoint {checkpoint}: {_short(exc)}") from None
+        if pretrained and _looks_like_network(exc):
             raise ClipModelMissing(
                 f"CLIP weights {spec} could not be downloaded ({type(exc).__name__}); "
                 + _HOW_TO_GET.format(spec=spec)
@@ -193,6 +197,21 @@ def _load_cached(
     tokenizer = open_clip.get_tokenizer(name if not name.startswith("local-dir:") else name)
     log.info("loaded CLIP %s on %s", model_id, dev)
     return ClipModel(model, tokenizer, model_id, size, mean, std, dev, is_random)
+
+
+def _use_cache_only_when_offline(host: str = "huggingface.co", timeout_s: float = 3.0) -> None:
+    """Without a network, read weights from the cache at once instead of retrying for a minute."""
+    import socket
+
+    import huggingface_hub.constants as hub
+
+    if hub.HF_HUB_OFFLINE:
+        return
+    try:
+        socket.create_connection((host, 443), timeout=timeout_s).close()
+    except OSError:
+        log.warning("%s is unreachable: using cached CLIP weights only", host)
+        hub.HF_HUB_OFFLINE = True
 
 
 def _check_known(open_clip, name: str, tag: str | None) -> None:

@@ -68,8 +68,8 @@ def _validate(prompt: str, s: DrawSettings) -> None:
         raise DrawingError(f"the number of strokes must be positive, got {s.strokes}")
     if s.iterations < 1:
         raise DrawingError(f"the number of iterations must be positive, got {s.iterations}")
-    if s.augmentations < 1:
-        raise DrawingError(f"the number of augmentations must be positive, got {s.augmentations}")
+    if s.augmentations < 0:
+        raise DrawingError(f"the number of augmentations cannot be negative, got {s.augmentations}")
     if s.mode not in ("plotter", "classic"):
         raise DrawingError(f"unknown drawing mode {s.mode!r}; use plotter or classic")
     if not s.pens:
@@ -145,9 +145,10 @@ class _Strokes:
         if self.mode == "classic":
             self.half_widths.clamp_(1.0, 50.0)
             self.colors.clamp_(0.0, 1.0)
-        else:  # the pen cannot leave the paper
-            self.points[..., 0].clamp_(0.0, float(self.width))
-            self.points[..., 1].clamp_(0.0, float(self.height))
+        else:  # the pen's whole nib stays on the paper
+            margin = float(self.pen_width.max()) / 2
+            self.points[..., 0].clamp_(margin, self.width - margin)
+            self.points[..., 1].clamp_(margin, self.height - margin)
 
     @torch.no_grad()
     def to_strokes(self) -> list[Stroke]:
@@ -208,10 +209,10 @@ def draw(
     s = settings or DrawSettings()
     _validate(prompt, s)
     seed = s.seed if s.seed is not None else secrets.randbelow(2**31)
+    paper = parse_paper(s.paper, s.orientation)
     if clip is None:
         clip = load_clip(s.clip, s.clip_checkpoint, resolve_device(s.device), s.clip_cache_dir)
     device = clip.device
-    paper = parse_paper(s.paper, s.orientation)
     if s.mode == "classic":
         side = min(paper.width_mm, paper.height_mm)
         paper = Paper(side, side, name=f"{paper.label()} (square)")
@@ -261,7 +262,10 @@ def draw(
         for opt in other_opts:
             opt.zero_grad(set_to_none=True)
         image = rasterize(params.batch(temperature), height, width, mode=compositing)
-        views = augment(letterbox(image), s.augmentations, clip.image_size, generator=gen)
+        if s.augmentations:
+            views = augment(letterbox(image), s.augmentations, clip.image_size, generator=gen)
+        else:  # no augmentation: CLIP sees the whole canvas (fast previews, tests)
+            views = letterbox(image)[None]
         features = clip.encode_image(views)
         cos = features @ text[0]
         loss = -cos.sum()

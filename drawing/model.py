@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 from drawing.errors import DrawingError
 from drawing.paper import Paper
 
-__all__ = ["Pen", "Stroke", "Drawing", "parse_color", "DEFAULT_PENS"]
+__all__ = ["Pen", "Stroke", "Drawing", "parse_color", "parse_pens", "DEFAULT_PENS"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 INKSCAPE_NS = "http://www.inkscape.org/namespaces/inkscape"
@@ -50,6 +50,23 @@ class Pen:
     @property
     def rgb(self) -> tuple[float, float, float]:
         return parse_color(self.color)
+
+
+def parse_pens(text: str) -> list[Pen]:
+    """`#rrggbb[:WIDTH_MM],...` -> pens with ids 1..n (default width 0.8 mm)."""
+    pens = []
+    for i, item in enumerate(p for p in text.split(",") if p.strip()):
+        color, _, width = item.strip().partition(":")
+        try:
+            width_mm = float(width) if width else 0.8
+        except ValueError:
+            raise DrawingError(
+                f"pen {item!r}: width must be a number of mm, as in #000000:0.8"
+            ) from None
+        pens.append(Pen(i + 1, color.strip(), width_mm, color.strip()))
+    if not pens:
+        raise DrawingError("no pens given; use --pens '#000000:0.8,#c8102e:0.8'")
+    return pens
 
 
 DEFAULT_PENS: tuple[Pen, ...] = (
@@ -220,6 +237,16 @@ class Drawing:
         from drawing.raster import render_drawing
 
         return render_drawing(self, width_px=width_px, device=device)
+
+    def write(self, folder: str | Path, png_width: int = 1200) -> dict[str, Path]:
+        """Write drawing.json, drawing.svg and drawing.png (png_width px wide) into folder."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {ext: folder / f"drawing.{ext}" for ext in ("json", "svg", "png")}
+        self.save(paths["json"])
+        paths["svg"].write_text(self.to_svg(), encoding="utf-8")
+        self.to_png(paths["png"], png_width)
+        return paths
 
     def to_png(self, path: str | Path, width_px: int | None = None) -> None:
         """Write a PNG at any resolution (default: the canvas size)."""

@@ -37,7 +37,10 @@ class DrawSettings:
     device: str = field(default="auto", metadata={"doc": "auto, cpu, cuda or cuda:N"})
     strokes: int = field(default=256, metadata={"doc": "number of strokes"})
     iterations: int = field(default=1000, metadata={"doc": "optimisation steps"})
-    augmentations: int = field(default=4, metadata={"doc": "augmented copies CLIP sees per step"})
+    augmentations: int = field(
+        default=4,
+        metadata={"doc": "augmented copies CLIP sees per step (0: the plain canvas only)"},
+    )
     seed: int | None = field(
         default=None, metadata={"doc": "random seed (unset: a new one per dream, recorded)"}
     )

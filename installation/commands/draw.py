@@ -2,8 +2,119 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import click
+from tqdm import tqdm
+
+from drawing import DEFAULT_CLIP, DrawProgress, DrawSettings, draw, parse_pens, pull_clip
+from installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: list[click.Command] = []
+
+@click.command("draw")
+@click.argument("text")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for drawing.json, drawing.svg and drawing.png.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["plotter", "classic"]),
+    help="plotter (default) or classic CLIPDraw.",
+)
+@click.option("--strokes", type=int, help="Number of strokes.")
+@click.option("--iterations", type=int, help="Optimisation steps.")
+@click.option("--augmentations", type=int, help="Augmented copies per step (0: none).")
+@click.option("--seed", type=int, help="Random seed (default: a new one, recorded).")
+@click.option("--pens", help="Pens as '#rrggbb:WIDTH_MM,...' (ids 1..n).")
+@click.option("--paper", help="A3, A4, A5, A6, letter, A4-portrait, or WxHmm.")
+@click.option(
+    "--negative", "negatives", multiple=True, help="A caption to steer away from (repeatable)."
+)
+@click.option(
+    "--clip", "clip_spec", help=f"open_clip NAME:TAG (default {DEFAULT_CLIP}) or test:tiny."
+)
+@click.option(
+    "--clip-checkpoint",
+    type=click.Path(path_type=Path),
+    help="Local CLIP checkpoint file or folder.",
+)
+@click.option("--device", help="auto, cpu or cuda.")
+@click.option(
+    "--png-width", type=int, default=1200, show_default=True, help="Width of drawing.png in px."
+)
+@pass_app
+def draw_command(
+    app: AppContext,
+    text: str,
+    out_dir: Path,
+    png_width: int,
+    pens: str | None,
+    negatives: tuple[str, ...],
+    clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    **overrides: object,
+) -> None:
+    """Draw TEXT as pen strokes and write the drawing as JSON, SVG and PNG."""
+    settings = app.config.drawing
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if pens:
+        changes["pens"] = parse_pens(pens)
+    if negatives:
+        changes["negative_prompts"] = list(negatives)
+    if clip_spec:
+        changes["clip"] = clip_spec
+    if clip_checkpoint:
+        changes["clip_checkpoint"] = str(clip_checkpoint)
+    settings: DrawSettings = dataclasses.replace(settings, **changes)
+    app.data_dir  # noqa: B018 - sets up logging
+    bar: tqdm | None = None
+
+    def on_progress(p: DrawProgress) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=p.iterations, unit="it", desc="drawing", leave=False)
+        bar.update(p.iteration - bar.n)
+        bar.set_postfix(score=f"{p.score:.3f}")
+
+    try:
+        drawing = draw(text, settings, progress=on_progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    paths = drawing.write(out_dir, png_width)
+    if drawing.model_is_random:
+        click.echo(
+            f"note: {drawing.model_id} is a random-weight test model, not a real drawing model"
+        )
+    click.echo(
+        f"CLIP score {drawing.final_score:.4f} ({drawing.model_id}, {len(drawing.strokes)} strokes, seed {drawing.seed})"
+    )
+    for path in paths.values():
+        click.echo(f"wrote {path}")
+
+
+@click.group("models")
+def models_group() -> None:
+    """Manage the CLIP weights the drawing engine uses."""
+
+
+@models_group.command("pull")
+@click.argument("name", default=DEFAULT_CLIP)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to keep the weights.",
+)
+def models_pull(name: str, cache_dir: Path | None) -> None:
+    """Download CLIP weights NAME:TAG ahead of a show (default ViT-B-32:openai)."""
+    click.echo(f"ready: {pull_clip(name, cache_dir)}")
+
+
+COMMANDS: list[click.Command] = [draw_command, models_group]

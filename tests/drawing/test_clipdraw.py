@@ -1,0 +1,141 @@
+"""The CLIPDraw optimizer with a tiny random-weight CLIP on the CPU."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+import vpype
+
+from drawing import DrawingError, DrawSettings, Pen, draw, load_clip
+
+PENS = [
+    Pen(1, "#000000", 4.0, "black"),
+    Pen(2, "#1f4fbf", 3.0, "blue"),
+    Pen(3, "#c8102e", 4.0, "red"),
+]
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return load_clip("test:tiny")
+
+
+def settings(**changes) -> DrawSettings:
+    base = DrawSettings(
+        clip="test:tiny",
+        device="cpu",
+        strokes=48,
+        iterations=50,
+        seed=3,
+        pens=PENS,
+        progress_every=10,
+        canvas_px=112,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize("mode", ["plotter", "classic"])
+def test_cosine_rises_clearly_in_fifty_iterations(clip, mode):
+    drawing = draw("a red fish in the sea", settings(mode=mode, augmentations=0), clip=clip)
+    first, last = drawing.scores[0][1], drawing.scores[-1][1]
+    assert last - first > 0.05, drawing.scores
+
+
+def test_snapped_drawing_uses_only_the_configured_pens_and_widths(clip):
+    drawing = draw("a boat", settings(iterations=10, augmentations=2), clip=clip)
+    assert {s.pen for s in drawing.strokes} <= {1, 2, 3}
+    assert all(s.width_px is None and s.rgba is None for s in drawing.strokes)
+    assert drawing.pens == PENS
+    assert (drawing.canvas_width, drawing.canvas_height) == (158, 112)  # A4 landscape
+    assert drawing.final_score is not None
+
+
+def test_svg_reads_back_in_vpype_with_a_layer_per_pen_and_every_stroke(clip, tmp_path):
+    drawing = draw("a house", settings(iterations=5, augmentations=1), clip=clip)
+    path = tmp_path / "d.svg"
+    path.write_text(drawing.to_svg())
+    document = vpype.read_multilayer_svg(str(path), quantization=0.1)
+    by_pen = {pen.id: sum(s.pen == pen.id for s in drawing.strokes) for pen in PENS}
+    assert {k: len(v) for k, v in document.layers.items()} == {k: v for k, v in by_pen.items() if v}
+
+
+def test_same_seed_gives_the_same_drawing_on_cpu(clip):
+    a = draw("two moons", settings(iterations=5, augmentations=2), clip=clip)
+    b = draw("two moons", settings(iterations=5, augmentations=2), clip=clip)
+    assert a.strokes == b.strokes and a.scores == b.scores
+
+
+def test_classic_mode_keeps_clipdraw_widths_and_colours_in_range(clip):
+    drawing = draw("a storm", settings(mode="classic", iterations=5, augmentations=2), clip=clip)
+    assert (drawing.canvas_width, drawing.canvas_height) == (224, 224)
+    assert all(2.0 <= s.width_px <= 100.0 for s in drawing.strokes)
+    assert all(0.0 <= c <= 1.0 for s in drawing.strokes for c in s.rgba)
+
+
+def test_progress_reports_every_n_iterations_with_the_current_drawing(clip):
+    seen = []
+    draw(
+        "a cat",
+        settings(iterations=12, augmentations=1, progress_every=4),
+        clip=clip,
+        progress=seen.append,
+    )
+    assert [p.iteration for p in seen] == [4, 8, 12]
+    assert all(len(p.drawing.strokes) == 48 for p in seen)
+
+
+def test_early_stop_ends_a_plateaued_run(clip):
+    drawing = draw(
+        "a cat",
+        settings(strokes=8, iterations=400, augmentations=1, early_stop_patience=3),
+        clip=clip,
+    )
+    assert drawing.settings["stopped_at"] < 400
+
+
+def test_negative_prompts_change_the_result(clip):
+    plain = draw("a cat", settings(iterations=5, augmentations=1), clip=clip)
+    steered = draw(
+        "a cat", settings(iterations=5, augmentations=1, negative_prompts=["a dog"]), clip=clip
+    )
+    assert plain.strokes != steered.strokes
+
+
+def test_short_strokes_are_dropped_in_plotter_mode(clip):
+    drawing = draw(
+        "a dot", settings(iterations=1, augmentations=1, min_stroke_mm=1000.0), clip=clip
+    )
+    assert drawing.strokes == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"strokes": 0}, "strokes must be positive"),
+        ({"iterations": 0}, "iterations"),
+        ({"paper": "B9"}, "unknown paper"),
+    ],
+)
+def test_bad_settings_are_clear_errors(clip, changes, message):
+    with pytest.raises(DrawingError, match=message):
+        draw("a cat", settings(**changes), clip=clip)
+
+
+def test_empty_text_is_a_clear_error(clip):
+    with pytest.raises(DrawingError, match="empty"):
+        draw("   ", settings(), clip=clip)
+
+
+def test_gradients_reach_the_points_through_clip(clip):
+    from drawing.raster import StrokeBatch, rasterize
+
+    points = torch.tensor(
+        [[[20.0, 20.0], [80.0, 40.0], [120.0, 160.0], [200.0, 200.0]]], requires_grad=True
+    )
+    image = rasterize(
+        StrokeBatch(points, torch.tensor([1]), torch.tensor([6.0]), torch.zeros(1, 3)), 224, 224
+    )
+    (clip.encode_image(image[None]) @ clip.encode_text(["a line"])[0]).sum().backward()
+    assert points.grad.abs().sum() > 0

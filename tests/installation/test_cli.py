@@ -1,0 +1,113 @@
+"""The `dreamdraw` command line: real processes, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def dreamdraw(
+    *args: str, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "installation.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_config_init_writes_a_file_that_checks(tmp_path):
+    path = tmp_path / "venue.toml"
+    assert dreamdraw("config", "init", str(path)).returncode == 0
+    result = dreamdraw("config", "check", str(path))
+    assert result.returncode == 0 and "ok" in result.stdout
+
+
+def test_bad_config_exits_nonzero_with_the_key_and_no_traceback(tmp_path):
+    path = tmp_path / "venue.toml"
+    path.write_text('[drawing]\niterations = "lots"\n')
+    result = dreamdraw("--config", str(path), "draw", "a cat", "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "drawing.iterations must be an integer" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_draw_writes_json_svg_png_and_prints_the_score(tmp_path):
+    out = tmp_path / "fish"
+    result = dreamdraw(
+        "draw",
+        "a red fish",
+        "--out",
+        str(out),
+        "--clip",
+        "test:tiny",
+        "--strokes",
+        "16",
+        "--iterations",
+        "4",
+        "--seed",
+        "5",
+        "--paper",
+        "A5",
+        "--pens",
+        "#000000:2,#c8102e:2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "CLIP score" in result.stdout and "random-weight test model" in result.stdout
+    drawing = json.loads((out / "drawing.json").read_text())
+    assert drawing["seed"] == 5 and drawing["model_is_random"] is True
+    assert (out / "drawing.svg").read_text().count('inkscape:groupmode="layer"') == 2
+    assert (out / "drawing.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["", "--clip", "test:tiny"], "empty"),
+        (["a cat", "--strokes", "0", "--clip", "test:tiny"], "strokes must be positive"),
+        (["a cat", "--paper", "B9", "--clip", "test:tiny"], "unknown paper size"),
+    ],
+)
+def test_bad_draw_input_is_one_clear_line(tmp_path, args, message):
+    result = dreamdraw("draw", *args, "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    result = dreamdraw(
+        "draw",
+        "a cat",
+        "--out",
+        str(tmp_path / "o"),
+        "--clip",
+        "ViT-B-32",
+        "--clip-checkpoint",
+        str(bad),
+    )
+    assert result.returncode == 2 and "cannot read CLIP checkpoint" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_weights_offline_name_models_pull_and_clip_checkpoint(tmp_path):
+    result = dreamdraw(
+        "draw",
+        "a cat",
+        "--out",
+        str(tmp_path / "o"),
+        env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 2
+    assert "dreamdraw models pull" in result.stderr and "--clip-checkpoint" in result.stderr
+    assert "Traceback" not in result.stderr
