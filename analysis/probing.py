@@ -26,6 +26,7 @@ __all__ = [
     "render_text",
 ]
 
+_TIE = 1e-5  # cosines closer than this are a tie (batching changes the last digits)
 FAMILIES = ("dream", "writing", "abstract", "colour", "shape")
 
 
@@ -52,7 +53,7 @@ def measure_alignment(
     best = int(np.argmax(others))
     return Alignment(
         cosine=cosine,
-        rank=1 + int((others > cosine).sum()),
+        rank=1 + int((others > cosine + _TIE).sum()),
         n_distractors=len(distractors),
         margin=cosine - float(others[best]),
         best_distractor=distractors[best],
