@@ -75,15 +75,18 @@ def augment(
     cx = torch.rand(k, generator=g) * (w - cw)
     cy = torch.rand(k, generator=g) * (h - ch)
 
-    t = (torch.arange(size, dtype=torch.float64) + 0.5) / size
-    gx = cx[:, None, None].double() + t[None, None, :] * cw[:, None, None].double() - 0.5
-    gy = cy[:, None, None].double() + t[None, :, None] * ch[:, None, None].double() - 0.5
+    # The random draws stay on the CPU generator (reproducible); the grid is built where the image is.
+    dev = image.device
+    warp, cx, cy, cw, ch = (v.to(dev, torch.float32) for v in (warp, cx, cy, cw, ch))
+    t = (torch.arange(size, dtype=torch.float32, device=dev) + 0.5) / size
+    gx = cx[:, None, None] + t[None, None, :] * cw[:, None, None] - 0.5
+    gy = cy[:, None, None] + t[None, :, None] * ch[:, None, None] - 0.5
     gx, gy = torch.broadcast_tensors(gx, gy)  # [k, size, size] px in the warped image
     pts = torch.stack([gx, gy, torch.ones_like(gx)], dim=-1) @ warp.transpose(1, 2)[:, None]
     src_x = pts[..., 0] / pts[..., 2]
     src_y = pts[..., 1] / pts[..., 2]
     grid = torch.stack([(src_x + 0.5) / w * 2 - 1, (src_y + 0.5) / h * 2 - 1], dim=-1)
-    grid = grid.to(device=image.device, dtype=image.dtype)
+    grid = grid.to(image.dtype)
     batch = (image - 1.0).unsqueeze(0).expand(k, -1, -1, -1)
     return (
         F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1.0

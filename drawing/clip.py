@@ -118,7 +118,8 @@ def load_clip(
     """Load (once per process) a frozen CLIP.
 
     spec: `NAME:TAG` (open_clip pretrained tag, downloaded once into the cache),
-    `test:tiny` (a tiny random-weight model for offline tests), or a model NAME when
+    `test:tiny` (a tiny random-weight model for offline tests), `NAME:random` (any
+    architecture with random weights, for benchmarks), or a model NAME when
     `checkpoint` is a weights file. `checkpoint` may also be a folder holding
     `open_clip_config.json` and weights (open_clip's local-dir layout).
     """
@@ -157,6 +158,9 @@ def _load_cached(
                 )
             _register_tiny()
             name, pretrained, is_random = "dreamdraw-tiny", None, True
+        elif pretrained == "random":  # any architecture with random weights (benchmarks)
+            _check_known(open_clip, name, None, allow_untagged=True)
+            pretrained, is_random = None, True
         else:
             _check_known(open_clip, name, pretrained)
     if pretrained and not checkpoint:
@@ -214,11 +218,13 @@ def _use_cache_only_when_offline(host: str = "huggingface.co", timeout_s: float 
         hub.HF_HUB_OFFLINE = True
 
 
-def _check_known(open_clip, name: str, tag: str | None) -> None:
+def _check_known(open_clip, name: str, tag: str | None, allow_untagged: bool = False) -> None:
     if name not in open_clip.list_models():
         raise DrawingError(
             f"unknown CLIP model {name!r}; see `python -c 'import open_clip; print(open_clip.list_models())'`"
         )
+    if allow_untagged:
+        return
     if tag is None:
         raise DrawingError(
             f"CLIP model {name!r} needs a pretrained tag, e.g. {name}:openai, or --clip-checkpoint PATH"

@@ -68,7 +68,7 @@ def _segment_controls(points: Tensor) -> Tensor:
 
 
 def samples_for_tolerance(
-    points: Tensor, tolerance_px: float = 0.2, lo: int = 4, hi: int = 64
+    points: Tensor, tolerance_px: float = 0.25, lo: int = 4, hi: int = 32
 ) -> int:
     """Pieces per cubic segment so that the flattened curve stays within tolerance (px)."""
     ctrl = _segment_controls(points.detach())
