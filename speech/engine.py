@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -75,24 +76,33 @@ def resolve_device(device: str, cuda_available: bool) -> tuple[str, int]:
 
 
 def load_engine(settings: SpeechSettings | None = None, **overrides: object) -> Engine:
-    """Load the engine and model the settings name (keyword overrides replace settings fields).
+    """The engine and model the settings name (keyword overrides replace settings fields).
 
-    Loading takes seconds: do it once and keep the engine.
+    Loading takes seconds, so a loaded engine is kept and handed out again for the same
+    engine, model, device, compute type and thread count.
     """
     settings = (settings or SpeechSettings()).with_overrides(**overrides)
-    if settings.engine == "faster-whisper":
+    return _load_engine(
+        settings.engine,
+        settings.model,
+        settings.device,
+        settings.compute_type,
+        settings.cpu_threads,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _load_engine(
+    engine: str, model: str, device: str, compute_type: str, cpu_threads: int
+) -> Engine:
+    if engine == "faster-whisper":
         from speech.faster_whisper_engine import FasterWhisperEngine
 
         return FasterWhisperEngine.load(
-            settings.model,
-            device=settings.device,
-            compute_type=settings.compute_type,
-            cpu_threads=settings.cpu_threads,
+            model, device=device, compute_type=compute_type, cpu_threads=cpu_threads
         )
-    if settings.engine == "openai-whisper":
+    if engine == "openai-whisper":
         from speech.openai_whisper_engine import OpenAIWhisperEngine
 
-        return OpenAIWhisperEngine.load(settings.model, device=settings.device)
-    raise SpeechError(
-        f"speech engine must be faster-whisper or openai-whisper, not {settings.engine!r}"
-    )
+        return OpenAIWhisperEngine.load(model, device=device)
+    raise SpeechError(f"speech engine must be faster-whisper or openai-whisper, not {engine!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ class OpenAIWhisperEngine:
         self.model = model
         self.model_id = model_id
         self.multilingual = bool(model.is_multilingual)
+        # Whisper installs its key/value caches on the model per decode: one decode at a time.
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, model: str = "tiny.en", *, device: str = "auto") -> OpenAIWhisperEngine:
@@ -55,22 +58,23 @@ class OpenAIWhisperEngine:
                 f"model {self.model_id} is English-only; use a multilingual model "
                 f"(base, small, ...) for language {options.language!r}"
             )
-        result = whisper.transcribe(
-            self.model,
-            np.asarray(audio, dtype=np.float32),
-            verbose=None,
-            language=options.language if self.multilingual else "en",
-            task=options.task if self.multilingual else "transcribe",
-            initial_prompt=options.initial_prompt,
-            temperature=options.temperatures,
-            beam_size=options.beam_size,
-            best_of=options.beam_size,
-            no_speech_threshold=options.no_speech_threshold,
-            logprob_threshold=options.logprob_threshold,
-            compression_ratio_threshold=options.compression_ratio_threshold,
-            condition_on_previous_text=False,
-            fp16=self.model.device.type == "cuda",
-        )
+        with self._lock:
+            result = whisper.transcribe(
+                self.model,
+                np.asarray(audio, dtype=np.float32),
+                verbose=None,
+                language=options.language if self.multilingual else "en",
+                task=options.task if self.multilingual else "transcribe",
+                initial_prompt=options.initial_prompt,
+                temperature=options.temperatures,
+                beam_size=options.beam_size,
+                best_of=options.beam_size,
+                no_speech_threshold=options.no_speech_threshold,
+                logprob_threshold=options.logprob_threshold,
+                compression_ratio_threshold=options.compression_ratio_threshold,
+                condition_on_previous_text=False,
+                fp16=self.model.device.type == "cuda",
+            )
         segments = [
             Segment(
                 start=float(s["start"]),

@@ -125,7 +125,7 @@ def listen(
     """
     settings = settings or SpeechSettings()
     automatic = push_to_talk is None and settings.mode == "auto"
-    # One worker: decodes never overlap (openai-whisper's caches are per model, not per call).
+    # One worker: a stale early decode and the final one take turns instead of sharing the CPU.
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech-decode")
     early: list[tuple[np.ndarray, Future[Transcript]]] = []
 

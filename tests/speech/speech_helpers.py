@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from speech import SAMPLE_RATE, load_audio
+from speech import SAMPLE_RATE, Decoded, DecodeOptions, load_audio
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -50,3 +50,19 @@ def cough(seconds: float = 0.35, seed: int = 1) -> np.ndarray:
     band = butter(4, [200, 2500], btype="band", fs=SAMPLE_RATE, output="sos")
     burst = sosfilt(band, rng.normal(0.0, 1.0, t.size)) * envelope
     return (0.8 * burst / np.abs(burst).max()).astype(np.float32)
+
+
+class ScriptedEngine:
+    """Answers every decode with the given segments; records the options it was asked with."""
+
+    name = "scripted"
+    model_id = "script"
+
+    def __init__(self, *answers: Decoded, multilingual: bool = False) -> None:
+        self.answers = list(answers)
+        self.multilingual = multilingual
+        self.calls: list[tuple[int, DecodeOptions]] = []
+
+    def decode(self, audio: np.ndarray, options: DecodeOptions) -> Decoded:
+        self.calls.append((len(audio), options))
+        return self.answers[min(len(self.calls), len(self.answers)) - 1]

@@ -7,13 +7,22 @@ import time
 
 import numpy as np
 import pytest
-from speech_helpers import cough, dream_audio, silence, white_noise, word_error_rate
+from speech_helpers import (
+    ScriptedEngine,
+    cough,
+    dream_audio,
+    silence,
+    white_noise,
+    word_error_rate,
+)
 
 from speech import (
     SAMPLE_RATE,
     ArraySource,
+    Decoded,
     PushSource,
     PushToTalk,
+    Segment,
     SpeechSettings,
     capture_dream,
     listen,
@@ -211,4 +220,20 @@ def test_realtime_listening_has_the_text_soon_after_the_trailing_silence(tiny_en
     speech_ended = 0.5 + len(dream_audio("red_door.wav")) / SAMPLE_RATE
     assert "red door" in transcript.text.lower()
     # Decoding ran during the trailing silence; generous bounds for a busy 2-core machine.
-    assert time.monotonic() - started - speech_ended < settings.trailing_silence_s + 1.5
+    assert time.monotonic() - started - speech_ended < settings.trailing_silence_s + 2.5
+
+
+def test_the_decode_started_at_the_final_pause_is_the_one_returned():
+    engine = ScriptedEngine(Decoded([Segment(0.0, 2.0, "A red door.", -0.2, 0.1, 1.0)], "en"))
+    stream = _stream(silence(0.5), dream_audio("red_door.wav"), silence(3.0))
+    transcript = listen(ArraySource(stream), engine)
+    assert transcript.text == "A red door."
+    assert len(engine.calls) == 1
+
+
+def test_push_to_talk_decodes_once_after_the_release():
+    engine = ScriptedEngine(Decoded([Segment(0.0, 2.0, "A red door.", -0.2, 0.1, 1.0)], "en"))
+    visitor = _Button(press_at=1, release_at=100)
+    stream = _stream(dream_audio("red_door.wav"), silence(3.0))
+    listen(ArraySource(stream), engine, push_to_talk=visitor.button, level_callback=visitor)
+    assert len(engine.calls) == 1

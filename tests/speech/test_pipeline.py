@@ -6,25 +6,9 @@ Whisper hallucinates at will only on real silence, so these tests script what it
 from __future__ import annotations
 
 import numpy as np
-from speech_helpers import dream_audio, silence
+from speech_helpers import ScriptedEngine, dream_audio, silence
 
-from speech import SAMPLE_RATE, Decoded, DecodeOptions, Segment, SpeechSettings, transcribe
-
-
-class ScriptedEngine:
-    """Answers every decode with the given segments; records the options it was asked with."""
-
-    name = "scripted"
-    model_id = "script"
-
-    def __init__(self, *answers: Decoded, multilingual: bool = False) -> None:
-        self.answers = list(answers)
-        self.multilingual = multilingual
-        self.calls: list[tuple[int, DecodeOptions]] = []
-
-    def decode(self, audio: np.ndarray, options: DecodeOptions) -> Decoded:
-        self.calls.append((len(audio), options))
-        return self.answers[min(len(self.calls), len(self.answers)) - 1]
+from speech import SAMPLE_RATE, Decoded, Segment, SpeechSettings, transcribe
 
 
 def _said(text: str, language: str = "en", start: float = 0.0) -> Decoded:
