@@ -2,7 +2,8 @@
 
 Cases: (a) classic: ViT-B-32 with random weights, 256 strokes, 224x224, 4 augmentations;
 (b) plotter: A4 landscape, 256 strokes, 3 pens; plus the rasterizer alone at 1024 strokes
-on a 512x512 canvas (memory bound). Run: `python bench/drawing.py [--device cpu|cuda]`.
+on a 512x512 canvas (memory bound). Run from the repository root:
+`python -m bench.drawing [--device cpu|cuda]`.
 """
 
 from __future__ import annotations

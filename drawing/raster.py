@@ -261,10 +261,7 @@ def strokes_to_batch(
         points[i, len(pts) :] = pts[-1]
         segments[i] = st.segments
         widths[i] = drawing.stroke_width_px(st)
-        if st.rgba is not None:
-            rgba = st.rgba
-        else:
-            rgba = (*drawing.pen(st.pen).rgb, 1.0)
+        rgba = st.rgba if st.rgba is not None else (*drawing.pen(st.pen).rgb, 1.0)
         colors[i] = torch.tensor(rgba[: colors.shape[1]])
     batch = StrokeBatch(points * scale, segments, widths * scale, colors)
     batch = StrokeBatch(
