@@ -4,6 +4,7 @@ from analysis.clusters import CLUSTERS, ClusterAssignment, ClusterEvidence, assi
 from analysis.errors import AnalysisError
 from analysis.fixlip import fixlip
 from analysis.interactions import InteractionResult
+from analysis.pair import PairAnalysis, analyse_pair
 from analysis.settings import AnalysisSettings
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "ClusterAssignment",
     "ClusterEvidence",
     "InteractionResult",
+    "PairAnalysis",
+    "analyse_pair",
     "assign_cluster",
     "fixlip",
 ]

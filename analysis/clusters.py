@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
+from analysis.errors import AnalysisError
 from analysis.settings import AnalysisSettings
 
 __all__ = [
@@ -16,6 +20,7 @@ __all__ = [
     "assign_cluster",
     "Agreement",
     "cluster_agreement",
+    "read_labels",
     "kmeans_clusters",
     "parse_cluster",
 ]
@@ -232,6 +237,55 @@ def cluster_agreement(automatic: list[str], curator: list[str]) -> Agreement:
     expected = float((confusion.sum(axis=1) * confusion.sum(axis=0)).sum()) / n**2
     kappa = 1.0 if expected >= 1.0 else (observed - expected) / (1.0 - expected)
     return Agreement(n, observed, kappa, labels, confusion.tolist())
+
+
+_AUTO_KEYS = ("cluster", "auto", "automatic", "auto_cluster")
+_CURATOR_KEYS = ("curator_label", "curator", "label")
+
+
+def read_labels(path: str | Path) -> tuple[list[str], list[str]]:
+    """(automatic, curator) cluster labels from a CSV or JSON Lines file.
+
+    Columns / keys: the automatic cluster in one of cluster, auto, automatic,
+    auto_cluster; the curator's in curator_label, curator or label. Rows without a
+    curator label are skipped. Labels are cluster ids or display names.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnalysisError(f"cannot read labels file {path}: {exc}") from None
+    try:
+        if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            rows = list(csv.DictReader(io.StringIO(text)))
+    except (json.JSONDecodeError, csv.Error) as exc:
+        raise AnalysisError(f"labels file {path} is malformed: {exc}") from None
+    automatic, curator = [], []
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise AnalysisError(f"{path}: row {number} is not a record")
+        auto = next((row[k] for k in _AUTO_KEYS if row.get(k)), None)
+        label = next((row[k] for k in _CURATOR_KEYS if row.get(k)), None)
+        if label is None:
+            continue
+        if auto is None:
+            raise AnalysisError(
+                f"{path}: row {number} has a curator label but no automatic cluster "
+                f"(a column named one of {', '.join(_AUTO_KEYS)})"
+            )
+        try:
+            automatic.append(parse_cluster(str(auto)))
+            curator.append(parse_cluster(str(label)))
+        except ValueError as exc:
+            raise AnalysisError(f"{path}: row {number}: {exc}") from None
+    if not automatic:
+        raise AnalysisError(
+            f"{path} has no rows with both an automatic cluster and a curator label "
+            f"(columns {_AUTO_KEYS[0]} and {_CURATOR_KEYS[0]})"
+        )
+    return automatic, curator
 
 
 def kmeans_clusters(vectors: np.ndarray, k: int = 4, seed: int = 0) -> np.ndarray:

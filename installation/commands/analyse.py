@@ -1,10 +1,123 @@
-"""`dreamdraw` commands for the analysis package."""
+"""`dreamdraw analyse`: the explainability suite on one pair, and agreement with curators."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import click
+
+from installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
 
-# The click commands and groups this module adds to `dreamdraw`.
-COMMANDS: list[click.Command] = []
+
+@click.group()
+def analyse() -> None:
+    """Explain dream-drawing pairs and assign their clusters."""
+
+
+@analyse.command("pair")
+@click.argument("text")
+@click.argument("drawing", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for analysis.json and the figures (created).",
+)
+@click.option("--clip", "clip_spec", help="open_clip NAME:TAG, or test:tiny (random, offline).")
+@click.option(
+    "--clip-checkpoint",
+    type=click.Path(exists=True, path_type=Path),
+    help="A local CLIP checkpoint (file with --clip NAME, or an open_clip folder).",
+)
+@click.option("--device", help="auto, cpu, cuda or cuda:N (default: the config's).")
+@click.option("--budget", type=int, help="FIXLIP coalitions (default: the config's).")
+@click.option("--p", "p", type=float, help="FIXLIP inclusion probability (default: the config's).")
+@click.option("--no-fixlip", is_flag=True, help="Skip FIXLIP (alignment and probes only).")
+@click.option("--speech-logprob", type=float, help="The transcript's average log-probability.")
+@click.option(
+    "--translated/--not-translated", default=None, help="Whether the dream was translated."
+)
+@pass_app
+def pair(
+    app: AppContext,
+    text: str,
+    drawing: Path,
+    out_dir: Path,
+    clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    device: str | None,
+    budget: int | None,
+    p: float | None,
+    no_fixlip: bool,
+    speech_logprob: float | None,
+    translated: bool | None,
+) -> None:
+    """Analyse the dream TEXT against DRAWING (.json, .svg or .png); writes OUT/analysis.json."""
+    from analysis import AnalysisError, analyse_pair
+    from drawing import load_clip, resolve_device
+
+    changes: dict[str, object] = {}
+    for key, value in (
+        ("clip", clip_spec),
+        ("clip_checkpoint", str(clip_checkpoint) if clip_checkpoint else None),
+        ("device", device),
+        ("fixlip_budget", budget),
+        ("fixlip_p", p),
+    ):
+        if value is not None:
+            changes[key] = value
+    if no_fixlip:
+        changes["fixlip"] = False
+    try:
+        settings = dataclasses.replace(app.config.analysis, **changes)
+    except ValueError as exc:
+        raise AnalysisError(str(exc)) from None
+    clip = load_clip(settings.clip, settings.clip_checkpoint, resolve_device(settings.device))
+    result = analyse_pair(
+        text,
+        drawing,
+        clip,
+        settings,
+        out_dir=out_dir,
+        speech_logprob=speech_logprob,
+        translated=translated,
+    )
+    click.echo(f"{result.display_name} (confidence {result.confidence:.2f}): {result.rationale}")
+    if result.truncated_words:
+        click.echo(
+            f"note: the dream was truncated to the model's context; "
+            f"{len(result.truncated_words)} words were not analysed",
+            err=True,
+        )
+    if clip.is_random:
+        click.echo("note: the CLIP model has random weights; the numbers mean nothing", err=True)
+    click.echo(f"wrote {out_dir / 'analysis.json'} and {len(result.figures)} figures")
+
+
+@analyse.command("agreement")
+@click.argument("labels", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def agreement(labels: Path, as_json: bool) -> None:
+    """Agreement of automatic clusters with curator labels in LABELS (.csv or .jsonl)."""
+    from analysis.clusters import CLUSTERS, cluster_agreement, read_labels
+
+    result = cluster_agreement(*read_labels(labels))
+    if as_json:
+        click.echo(result.to_json())
+        return
+    click.echo(
+        f"pairs: {result.n}  accuracy: {result.accuracy:.3f}  Cohen's kappa: {result.kappa:.3f}"
+    )
+    click.echo("confusion (rows: curator, columns: automatic):")
+    width = max(len(label) for label in result.labels)
+    click.echo(" " * (width + 2) + "  ".join(f"{i + 1:>4}" for i in range(len(result.labels))))
+    for i, (label, row) in enumerate(zip(result.labels, result.confusion, strict=True)):
+        click.echo(f"{i + 1} {label:<{width}} " + "  ".join(f"{v:>4}" for v in row))
+    click.echo("; ".join(f"{i + 1} = {CLUSTERS[label]}" for i, label in enumerate(result.labels)))
+
+
+COMMANDS: list[click.Command] = [analyse]
