@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
-from speech.capture import LevelCallback, PushToTalk, capture_dream
+from speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
 from speech.engine import DecodeOptions, Engine
 from speech.guards import drop_reason, measure_speech
 from speech.settings import SpeechSettings
@@ -117,11 +118,14 @@ def listen(
     push_to_talk: PushToTalk | None = None,
     level_callback: LevelCallback | None = None,
     stop: threading.Event | None = None,
+    on_capture: Callable[[Capture], None] | None = None,
 ) -> Transcript:
     """Capture one dream from a source and transcribe it; nothing captured is "nothing heard".
 
     In automatic mode, transcription starts as soon as the visitor pauses, while the trailing
     silence runs out; when the pause turns out to end the dream, that result is used.
+    on_capture receives the recorded audio (for the archive, where consent allows) as soon
+    as the capture ends.
     """
     settings = settings or SpeechSettings()
     automatic = push_to_talk is None and settings.mode == "auto"
@@ -143,6 +147,8 @@ def listen(
             stop=stop,
             on_pause=transcribe_early if automatic else None,
         )
+        if on_capture is not None:
+            on_capture(capture)
         if not capture.heard:
             return Transcript.nothing(capture.reason, engine=engine.name, model=engine.model_id)
         if early and not capture.truncated and np.array_equal(early[-1][0], capture.audio):

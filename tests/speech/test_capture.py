@@ -75,6 +75,16 @@ def test_a_stream_without_speech_captures_nothing():
     assert capture.reason == "end of stream"
 
 
+def test_listen_hands_out_the_captured_audio_for_the_archive(tiny_en):
+    dream = dream_audio("whale_city.wav")
+    captures = []
+    stream = _stream(silence(1.0), dream, silence(2.0))
+    listen(ArraySource(stream), tiny_en, on_capture=captures.append)
+    (capture,) = captures
+    assert capture.reason == "trailing silence"
+    assert abs(capture.duration_s - len(dream) / SAMPLE_RATE) < 0.9
+
+
 def test_listening_to_nothing_is_nothing_heard(tiny_en):
     transcript = listen(ArraySource(_stream(silence(2.0), white_noise(2.0))), tiny_en)
     assert transcript.nothing_heard
