@@ -306,22 +306,15 @@ class Archive:
     def iter_records(
         self, filter: RecordFilter | None = None, *, batch_size: int = 500
     ) -> Iterator[Record]:
-        """Every matching record, oldest id first, `batch_size` at a time (memory stays flat)."""
-        where = self._where(filter or RecordFilter())
-        last_id = 0
-        while True:
-            with self.engine.connect() as connection:
-                rows = connection.execute(
-                    select(records)
-                    .where(*where, records.c.id > last_id)
-                    .order_by(records.c.id)
-                    .limit(batch_size)
-                ).all()
-                batch = self._records(connection, rows)
-            yield from batch
-            if len(rows) < batch_size:
-                return
-            last_id = rows[-1].id
+        """Every matching record, oldest id first, streamed `batch_size` rows at a time.
+
+        One query with a streaming cursor: memory stays flat however large the archive.
+        """
+        query = select(records).where(*self._where(filter or RecordFilter())).order_by(records.c.id)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=batch_size).execute(query)
+            for rows in result.partitions():
+                yield from self._records(connection, rows)
 
     def blob(self, sha: str) -> bytes:
         return self.blobs.get(sha)

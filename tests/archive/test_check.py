@@ -17,10 +17,10 @@ def _age(path: Path, seconds: float) -> None:
     os.utime(path, (past, past))
 
 
-def test_a_healthy_archive_checks_ok(sqlite_archive: Archive) -> None:
-    add_dream(sqlite_archive, "a boat of leaves", seed=1)
-    add_dream(sqlite_archive, "a city under water", seed=2)
-    report = check_archive(sqlite_archive)
+def test_a_healthy_archive_checks_ok(any_archive: Archive) -> None:
+    add_dream(any_archive, "a boat of leaves", seed=1)
+    add_dream(any_archive, "a city under water", seed=2)
+    report = check_archive(any_archive)
     assert report.ok and not report.unresolved
     assert report.records == 2
     assert report.blobs == 6

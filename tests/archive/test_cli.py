@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
-from archive_samples import add_dream
+from archive_samples import add_dream, free_port
 
 from archive import open_archive
 from installation.cli import main
@@ -110,3 +115,35 @@ def test_unknown_cluster_is_one_line_and_exit_2(
         "error: unknown cluster 'nope'; use one of clear_concept, text_as_image, "
         "indeterminacy, lost_in_translation"
     )
+
+
+def test_serve_answers_over_http_in_public_mode(filled_dir: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DREAMDRAW_DATA_DIR": str(filled_dir)}
+    command = [
+        sys.executable,
+        "-m",
+        "installation.cli",
+        "archive",
+        "serve",
+        "--port",
+        str(port),
+        "--public",
+    ]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "server did not start in 30 s"
+                time.sleep(0.2)
+        assert health.json() == {"ok": True, "public": True}
+        records = httpx.get(f"http://127.0.0.1:{port}/api/records").json()
+        assert records["total"] == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -42,10 +42,14 @@ def upgrade() -> None:
         sa.Column("consent_research", sa.Boolean, nullable=False),
         sa.Column("consent_audio", sa.Boolean, nullable=False),
     )
-    op.create_index("ix_records_created_at", "records", ["created_at"])
-    op.create_index("ix_records_hidden_created_at", "records", ["hidden", "created_at"])
-    op.create_index("ix_records_cluster", "records", ["cluster", "created_at"])
-    op.create_index("ix_records_label", "records", ["label", "created_at"])
+    # Gallery pages and their counts read only these indexes: visibility first, then time.
+    visible = ["hidden", "consent_public", "created_at", "id"]
+    op.create_index("ix_records_created_at", "records", ["created_at", "id"])
+    op.create_index("ix_records_visible", "records", visible)
+    op.create_index("ix_records_cluster", "records", ["cluster", *visible])
+    op.create_index("ix_records_label", "records", ["label", *visible])
+    # Lets a full-text count check visibility without reading the wide rows.
+    op.create_index("ix_records_id_visibility", "records", ["id", "hidden", "consent_public"])
     op.create_index("ix_records_venue", "records", ["venue"])
     op.create_index("ix_records_language", "records", ["language"])
     op.create_table(
