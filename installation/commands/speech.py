@@ -67,6 +67,18 @@ def _enter_key_button() -> PushToTalk:
     return button
 
 
+def _terminal_meter() -> Callable[[float, bool], None] | None:
+    """A level meter on stderr, when it is a terminal: -60..0 dBFS as 40 characters."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(level_dbfs: float, speaking: bool) -> None:
+        bar = "#" * round(max(0.0, min(60.0, level_dbfs + 60.0)) * 40 / 60)
+        click.echo(f"\r{bar:<40} {'speaking' if speaking else '        '}", nl=False, err=True)
+
+    return show
+
+
 @click.command("listen")
 @_engine_options
 @click.option("--input-device", help="Microphone index or part of its name.")
@@ -103,8 +115,11 @@ def listen_command(
     button = _enter_key_button() if settings.mode == "push-to-talk" and not audio_file else None
     if button is None:
         click.echo("listening... tell your dream", err=True)
+    meter = None if audio_file else _terminal_meter()
     with source:
-        transcript = listen(source, engine, settings, push_to_talk=button)
+        transcript = listen(source, engine, settings, push_to_talk=button, level_callback=meter)
+    if meter is not None:
+        click.echo(err=True)
     if as_json:
         click.echo(transcript.to_json())
     elif transcript.nothing_heard:

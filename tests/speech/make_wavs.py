@@ -1,6 +1,6 @@
 """Regenerate the spoken test dreams in tests/speech/data/ with espeak-ng and sox.
 
-Run from anywhere: `python tests/speech/make_wavs.py`. Needs the Debian packages
+Run from anywhere: `python tests/speech/make_wavs.py [--out DIR]`. Needs the Debian packages
 espeak-ng and sox (tests/system-packages.sh installs them). Writes one 16 kHz mono
 16-bit WAV per dream and `dreams.json`, the manifest the tests read the reference
 text, language, voice and speed from.
@@ -8,6 +8,7 @@ text, language, voice and speed from.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -88,21 +89,24 @@ def synthesize(voice: str, speed: int, text: str, out: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DATA, help="folder to write (default: data/)")
+    out = parser.parse_args().out
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is missing; run tests/system-packages.sh")
-    DATA.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     manifest = []
     for stem, language, voice, speed, text in DREAMS:
-        path = DATA / f"{stem}.wav"
+        path = out / f"{stem}.wav"
         synthesize(voice, speed, text, path)
         manifest.append(
             {"file": path.name, "language": language, "voice": voice, "speed": speed, "text": text}
         )
-    (DATA / "dreams.json").write_text(
+    (out / "dreams.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    print(f"wrote {len(manifest)} dreams to {DATA}")
+    print(f"wrote {len(manifest)} dreams to {out}")
 
 
 if __name__ == "__main__":

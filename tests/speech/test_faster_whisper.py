@@ -127,3 +127,18 @@ def test_translation_off_keeps_only_the_text_as_spoken(base_multilingual):
     assert transcript.language == "es"
     assert transcript.english is None
     assert transcript.prompt == transcript.text
+
+
+def test_the_script_regenerates_the_committed_dreams(tmp_path: Path):
+    import subprocess
+    import sys
+
+    import soundfile
+
+    script = Path(__file__).resolve().parent / "make_wavs.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True, timeout=120)
+    assert json.loads((tmp_path / "dreams.json").read_text(encoding="utf-8")) == MANIFEST
+    for dream in MANIFEST:
+        made, committed = (soundfile.info(str(d / dream["file"])) for d in (tmp_path, DATA))
+        assert (made.samplerate, made.channels) == (16_000, 1)
+        assert made.duration == pytest.approx(committed.duration, rel=0.05)
