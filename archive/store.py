@@ -44,7 +44,8 @@ class RecordFilter:
     """Which records to list or export; every field left None does not filter.
 
     `since`/`until` are UTC instants (until is exclusive); `text` is full-text search over
-    the dream as spoken and in English (every word must occur, as a word prefix).
+    the dream as spoken and in English: every word must occur, the last one as a prefix
+    (so a search box finds "whale" while "wha" is being typed).
     """
 
     cluster: str | None = None
@@ -354,12 +355,12 @@ class Archive:
         words = _WORD.findall(f.text or "")
         if words:
             if self.dialect == "postgresql":
-                query = " & ".join(f"{w}:*" for w in words)
+                query = " & ".join([*words[:-1], f"{words[-1]}:*"])
                 where.append(
                     text("records.search @@ to_tsquery('simple', :fts)").bindparams(fts=query)
                 )
             else:
-                query = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+                query = " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
                 where.append(
                     text(
                         "records.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH :fts)"

@@ -203,6 +203,8 @@ def test_full_text_search_matches_spoken_and_english_words(any_archive: Archive)
     assert [r.id for r in any_archive.list(RecordFilter(text="whale")).records] == [whale.id]
     assert [r.id for r in any_archive.list(RecordFilter(text="Wal Berl")).records] == [whale.id]
     assert any_archive.list(RecordFilter(text="whale glass")).total == 0
+    assert any_archive.list(RecordFilter(text="Berlin wha")).total == 1
+    assert any_archive.list(RecordFilter(text="wha Berlin")).total == 0
     assert any_archive.list(RecordFilter(text='"; DROP TABLE records; --')).total == 0
     assert any_archive.count(RecordFilter()) == 2
 
