@@ -130,10 +130,10 @@ def _peak_export_bytes(archive: Archive, out: Path) -> int:
 def test_export_memory_does_not_grow_with_the_archive(
     sqlite_archive: Archive, tmp_path: Path
 ) -> None:
-    _bulk(sqlite_archive, 1200)
+    _bulk(sqlite_archive, 1000)
     export_records(sqlite_archive, "parquet", tmp_path / "warm-up")
     small = _peak_export_bytes(sqlite_archive, tmp_path / "small")
-    _bulk(sqlite_archive, 3600)
+    _bulk(sqlite_archive, 2000)
     large = _peak_export_bytes(sqlite_archive, tmp_path / "large")
-    assert pq.read_metadata(tmp_path / "large" / "records.parquet").num_rows == 4800
+    assert pq.read_metadata(tmp_path / "large" / "records.parquet").num_rows == 3000
     assert large < small * 1.5
