@@ -1,0 +1,45 @@
+"""G-code for pen plotters: set-up, one block list per stroke, and whole programs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plotter.settings import PlotterSettings
+
+__all__ = ["gcode_number", "setup_gcode", "pen_gcode", "stroke_gcode", "travel_gcode"]
+
+
+def gcode_number(value: float) -> str:
+    """Shortest decimal with 3 places (GRBL's resolution): 12.5, 3, -0.125."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def setup_gcode(settings: PlotterSettings) -> list[str]:
+    """Millimetres, absolute coordinates, pen up."""
+    return ["G21", "G90", *pen_gcode(settings, down=False)]
+
+
+def pen_gcode(settings: PlotterSettings, down: bool) -> list[str]:
+    """The configured pen command and a settle dwell (a dwell also syncs GRBL's planner)."""
+    command = settings.grbl_pen_down if down else settings.grbl_pen_up
+    delay = settings.pen_down_delay_s if down else settings.pen_up_delay_s
+    return [command, f"G4P{gcode_number(delay)}"]
+
+
+def travel_gcode(x: float, y: float) -> str:
+    return f"G0X{gcode_number(x)}Y{gcode_number(y)}"
+
+
+def stroke_gcode(points: np.ndarray, settings: PlotterSettings) -> list[str]:
+    """Travel to the start, pen down, G1 through the points (machine mm), pen up."""
+    feed = f"F{gcode_number(settings.draw_speed_mm_s * 60)}"
+    lines = [travel_gcode(*points[0]), *pen_gcode(settings, down=True)]
+    last = (gcode_number(points[0][0]), gcode_number(points[0][1]))
+    for x, y in points[1:]:
+        here = (gcode_number(x), gcode_number(y))
+        if here == last:
+            continue
+        lines.append(f"G1X{here[0]}Y{here[1]}{feed}")
+        feed, last = "", here
+    return [*lines, *pen_gcode(settings, down=False)]
