@@ -158,8 +158,8 @@ class Archive:
         *,
         transcript: Any,
         drawing: Any,
-        svg: bytes | str | None = None,
-        png: bytes | None = None,
+        svg: bytes | str | Path | None = None,
+        png: bytes | Path | None = None,
         thumbnail: bytes | None = None,
         audio: bytes | None = None,
         venue: str = "",
@@ -170,12 +170,16 @@ class Archive:
         """Archive a new pair and return it with its id.
 
         `transcript` and `drawing` are JSON text, dicts, or objects with `to_json()`
-        (speech's Transcript, drawing's Drawing). `svg`/`png` are the drawing's files; a
-        thumbnail is made from the PNG when none is given. Audio is kept only when
+        (speech's Transcript, drawing's Drawing). `svg`/`png` are the drawing's files (bytes,
+        SVG text, or a Path to read); a thumbnail is made from the PNG when none is given. Audio is kept only when
         `consent.audio` is true.
         """
         consent = consent or Consent()
         files: dict[str, bytes] = {}
+        if isinstance(svg, Path):
+            svg = _read(svg)
+        if isinstance(png, Path):
+            png = _read(png)
         if svg is not None:
             files["svg"] = svg.encode("utf-8") if isinstance(svg, str) else svg
         if png is not None:
@@ -633,6 +637,13 @@ def _as_object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ArchiveError(f"the {what} must be a JSON object, not {type(value).__name__}")
     return dict(value)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArchiveError(f"cannot read {path} to archive it: {exc}") from None
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -71,6 +71,19 @@ def test_thumbnail_is_made_from_the_png_within_the_configured_size(data_dir: Pat
     assert thumb.size == (64, 48)
 
 
+def test_drawing_files_can_be_given_as_paths(sqlite_archive: Archive, tmp_path: Path) -> None:
+    (tmp_path / "d.png").write_bytes(drawing_png(8))
+    (tmp_path / "d.svg").write_text(drawing_svg(8))
+    record = sqlite_archive.add(
+        transcript=transcript("a paper boat"),
+        drawing=drawing("a paper boat"),
+        svg=tmp_path / "d.svg",
+        png=tmp_path / "d.png",
+    )
+    assert sqlite_archive.blob(record.blobs["png"]) == drawing_png(8)
+    assert sqlite_archive.blob(record.blobs["svg"]).decode() == drawing_svg(8)
+
+
 def test_audio_is_not_kept_without_consent(sqlite_archive: Archive) -> None:
     record = add_dream(sqlite_archive, "a quiet dream", audio=b"RIFF....WAVE", consent=Consent())
     assert "audio" not in record.blobs
