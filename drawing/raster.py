@@ -24,7 +24,7 @@ from torch import Tensor
 
 __all__ = ["StrokeBatch", "rasterize", "flatten_bezier", "render_drawing", "strokes_to_batch"]
 
-TILE = 16
+TILE = 4
 _CHUNK_ELEMENTS = 1 << 21  # distance evaluations per chunk in the nearest-piece search
 _EPS = 1e-12
 
