@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from analysis import AnalysisSettings
 from archive import ArchiveSettings
 from drawing import DrawSettings
+from installation.settings import (
+    ConsentSettings,
+    KioskSettings,
+    ModerationSettings,
+    PlotQueueSettings,
+    ShowSettings,
+)
 from plotter import PlotterSettings
 from speech import SpeechSettings
 
@@ -47,6 +54,25 @@ class Config:
     analysis: AnalysisSettings = field(
         default_factory=AnalysisSettings, metadata={"doc": "The explainability suite and clusters."}
     )
+    show: ShowSettings = field(
+        default_factory=ShowSettings,
+        metadata={"doc": "The show: queues between its stages, fallbacks, the status page."},
+    )
+    kiosk: KioskSettings = field(
+        default_factory=KioskSettings, metadata={"doc": "The visitor's screen (pygame)."}
+    )
+    moderation: ModerationSettings = field(
+        default_factory=ModerationSettings,
+        metadata={"doc": "Dreams that are not drawn: a word list, and what happens to them."},
+    )
+    consent: ConsentSettings = field(
+        default_factory=ConsentSettings,
+        metadata={"doc": "What is kept of each visitor, and for how long."},
+    )
+    plot_queue: PlotQueueSettings = field(
+        default_factory=PlotQueueSettings,
+        metadata={"doc": "Drawings waiting for the plotter (kept on disk)."},
+    )
 
 
 SECTIONS = {
@@ -56,4 +82,9 @@ SECTIONS = {
     "plotter": PlotterSettings,
     "archive": ArchiveSettings,
     "analysis": AnalysisSettings,
+    "show": ShowSettings,
+    "kiosk": KioskSettings,
+    "moderation": ModerationSettings,
+    "consent": ConsentSettings,
+    "plot_queue": PlotQueueSettings,
 }
