@@ -436,6 +436,7 @@ def _order(lines: list[np.ndarray], home: complex, settings: PlotterSettings) ->
 
 def _pen_info(layer_id: int, layer: vp.LineCollection) -> PenInfo:
     name = str(layer.property(vp.METADATA_FIELD_NAME) or "")
+    name = name.removeprefix(f"{layer_id} ").strip()  # Inkscape labels such as "2 blue"
     color = layer.property(vp.METADATA_FIELD_COLOR)
     width = layer.property(vp.METADATA_FIELD_PEN_WIDTH)
     return PenInfo(

@@ -1,10 +1,300 @@
-"""`dreamdraw` commands for the plotter package."""
+"""`dreamdraw plot` and `dreamdraw plotter ...`: plot drawings and SVGs, set up the machine."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+
+from installation.context import AppContext, pass_app
+
+if TYPE_CHECKING:
+    from plotter import PenInfo, PlotJob, PlotterSettings, Progress
 
 __all__ = ["COMMANDS"]
 
-# The click commands and groups this module adds to `dreamdraw`.
-COMMANDS: list[click.Command] = []
+DEVICES = ["grbl", "axidraw", "hpgl"]
+
+
+def _settings(app: AppContext, **overrides: Any) -> PlotterSettings:
+    return app.config.plotter.with_options(**overrides)
+
+
+def _svg_source(path: Path) -> str | Path:
+    """A drawing.json becomes its SVG text (pens as layers); anything else is read as SVG."""
+    if path.suffix.lower() == ".json":
+        from drawing import Drawing
+
+        return Drawing.load(path).to_svg()
+    return path
+
+
+def _job_path(app: AppContext, source: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return app.data_dir / "plot-jobs" / f"{stamp}-{source.stem}.jsonl"
+
+
+def _progress_printer() -> Callable[[Progress], None]:
+    """A one-line progress bar on stderr."""
+    last = [0.0]
+
+    def show(progress: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and progress.strokes_done < progress.strokes_total:
+            return
+        last[0] = now
+        filled = round(progress.fraction * 30)
+        minutes, seconds = divmod(round(progress.remaining_s), 60)
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {progress.fraction:6.1%} "
+            f"stroke {progress.strokes_done}/{progress.strokes_total} "
+            f"{progress.pen.label()} - {minutes}:{seconds:02d} left ",
+            nl=progress.strokes_done == progress.strokes_total,
+            err=True,
+        )
+
+    return show
+
+
+def _ask_for_pen(pen: PenInfo) -> None:
+    click.echo("", err=True)
+    click.prompt(
+        f"Put in {pen.label()}{f' ({pen.color})' if pen.color else ''}, then press Enter",
+        default="",
+        show_default=False,
+        err=True,
+    )
+
+
+def _run_job(job: PlotJob, job_file: Path) -> None:
+    from plotter import PlotterError
+
+    try:
+        result = job.run()
+    except (KeyboardInterrupt, click.Abort):
+        job.abort()
+        raise PlotterError(
+            f"plot interrupted; continue with `dreamdraw plot --resume {job_file}`"
+        ) from None
+    restarts = f", {len(result.restarts)} strokes redrawn after faults" if result.restarts else ""
+    click.echo(
+        f"plotted {len(result.drawn)} strokes in {result.elapsed_s:.0f} s{restarts}; job {job_file}"
+    )
+
+
+@click.command("plot")
+@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--device", type=click.Choice(DEVICES), help="Protocol. Default: [plotter] device.")
+@click.option("--port", help="Serial port or pyserial URL. Default: [plotter] port.")
+@click.option("--baud", type=int, help="Serial speed. Default: [plotter] baud.")
+@click.option("--paper", help="A4, A3, letter, WxHmm ... Default: [plotter] paper.")
+@click.option(
+    "--orientation", type=click.Choice(["landscape", "portrait"]), help="For named paper sizes."
+)
+@click.option("--margin", "margin_mm", type=float, help="Blank border in mm.")
+@click.option("--fit", type=click.Choice(["page", "content", "none"]), help="How to fit the sheet.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and time estimate; move nothing.")
+@click.option(
+    "--to-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write G-code (.gcode) or HPGL (.hpgl) instead of plotting.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Continue a job file after a crash or an error.",
+)
+@pass_app
+def plot_command(
+    app: AppContext,
+    source: Path | None,
+    resume: Path | None,
+    dry_run: bool,
+    to_file: Path | None,
+    **options: Any,
+) -> None:
+    """Plot SOURCE (an SVG, or a dreamdraw drawing.json) on a pen plotter."""
+    from plotter import JobFile, PlotJob, PlotterError, open_driver, plan_toolpath, write_plot_file
+
+    if resume is not None:
+        job_file = JobFile.load(resume)
+        overrides = {k: v for k, v in options.items() if k in ("port", "baud", "device")}
+        settings = job_file.settings.with_options(**overrides)
+        click.echo(f"resuming {resume}: {len(job_file.done)} strokes already drawn", err=True)
+        driver = open_driver(settings=settings, sheet=job_file.toolpath.sheet)
+        job = PlotJob.load(
+            resume, driver, on_progress=_progress_printer(), on_pen_change=_ask_for_pen
+        )
+        try:
+            _run_job(job, resume)
+        finally:
+            driver.close()
+        return
+    if source is None:
+        raise PlotterError("give an SVG or drawing.json to plot, or --resume JOB")
+    settings = _settings(app, **options)
+    toolpath = plan_toolpath(_svg_source(source), settings)
+    click.echo(toolpath.summary(), err=True)
+    if dry_run:
+        return
+    if to_file is not None:
+        kind = write_plot_file(toolpath, to_file, settings)
+        click.echo(f"wrote {kind} to {to_file}")
+        return
+    job_path = _job_path(app, source)
+    driver = open_driver(settings=settings, sheet=toolpath.sheet)
+    try:
+        first = toolpath.pen(toolpath.strokes[0].pen)
+        if settings.pen_change == "prompt" and len(toolpath.pens) > 1:
+            click.echo(f"starting with {first.label()}", err=True)
+        job = PlotJob(
+            toolpath,
+            driver,
+            job_file=job_path,
+            on_progress=_progress_printer(),
+            on_pen_change=_ask_for_pen,
+            on_fault=lambda text: click.echo(f"\nfault: {text}", err=True),
+        )
+        _run_job(job, job_path)
+    finally:
+        driver.close()
+
+
+@click.group("plotter")
+def plotter_group() -> None:
+    """Set up a plotter: list ports, simulate one, pen up/down, home, jog."""
+
+
+@plotter_group.command("ports")
+def ports_command() -> None:
+    """List the serial ports on this machine and what is probably on them."""
+    from plotter import list_ports
+
+    ports = list_ports()
+    if not ports:
+        click.echo("no serial ports found")
+    for port in ports:
+        guess = f"  [{port.guess}]" if port.guess else ""
+        click.echo(f"{port.device}  {port.description}  {port.hwid}{guess}")
+
+
+@plotter_group.command("simulate")
+@click.option(
+    "--protocol", type=click.Choice(DEVICES), default="grbl", show_default=True, help="Protocol."
+)
+@click.option("--speedup", type=float, default=1.0, show_default=True, help="Motion time scale.")
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND@LINE[:SECONDS]",
+    help="Inject a fault (error, alarm, reset, garbage, lose, duplicate, vanish, stall).",
+)
+@click.option(
+    "--png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="On exit, draw what the pen drew into this PNG.",
+)
+@click.option("--seconds", type=float, help="Stop after this long (default: until Ctrl-C).")
+@pass_app
+def simulate_command(
+    app: AppContext,
+    protocol: str,
+    speedup: float,
+    faults: tuple[str, ...],
+    png: Path | None,
+    seconds: float | None,
+) -> None:
+    """Run a simulated plotter on a pty and print its port, for `dreamdraw plot --port`."""
+    from plotter import Fault, PlotterError, parse_sheet, simulator_for
+
+    settings = _settings(app, device=protocol)
+    parsed = []
+    for spec in faults:
+        try:
+            kind, _, rest = spec.partition("@")
+            line, _, duration = rest.partition(":")
+            parsed.append(Fault(kind, int(line), float(duration or 0.5)))
+        except ValueError as exc:
+            raise PlotterError(f"bad --fault {spec!r}: {exc}; use KIND@LINE[:SECONDS]") from None
+    simulator = simulator_for(settings, speedup=speedup, faults=parsed)
+    with simulator:
+        click.echo(simulator.port)
+        click.echo(
+            f"{protocol} simulator on {simulator.pty_path}; "
+            f"plot with: dreamdraw plot FILE --device {protocol} --port {simulator.port}",
+            err=True,
+        )
+        end = time.monotonic() + seconds if seconds else None
+        try:
+            while end is None or time.monotonic() < end:
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass
+        if png is not None:
+            sheet = parse_sheet(settings.paper, settings.orientation)
+            simulator.render_png(png, (sheet.width_mm, sheet.height_mm))
+            click.echo(f"wrote {png}", err=True)
+
+
+def _machine_options(func: Callable) -> Callable:
+    options = [
+        click.option("--device", type=click.Choice(DEVICES), help="Protocol."),
+        click.option("--port", help="Serial port or pyserial URL."),
+        click.option("--baud", type=int, help="Serial speed."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _with_driver(app: AppContext, options: dict[str, Any], action: Callable) -> None:
+    from plotter import open_driver
+
+    driver = open_driver(settings=_settings(app, **options))
+    try:
+        action(driver)
+        driver.wait_idle()
+    finally:
+        driver.close()
+
+
+@plotter_group.command("pen-up")
+@_machine_options
+@pass_app
+def pen_up_command(app: AppContext, **options: Any) -> None:
+    """Lift the pen."""
+    _with_driver(app, options, lambda d: d.pen_up())
+
+
+@plotter_group.command("pen-down")
+@_machine_options
+@pass_app
+def pen_down_command(app: AppContext, **options: Any) -> None:
+    """Lower the pen (to check its height)."""
+    _with_driver(app, options, lambda d: d.pen_down())
+
+
+@plotter_group.command("home")
+@_machine_options
+@pass_app
+def home_command(app: AppContext, **options: Any) -> None:
+    """Pen up and go to the machine origin (a homing cycle where the machine has one)."""
+    _with_driver(app, options, lambda d: d.home())
+
+
+@plotter_group.command("jog")
+@click.argument("dx", type=float)
+@click.argument("dy", type=float)
+@_machine_options
+@pass_app
+def jog_command(app: AppContext, dx: float, dy: float, **options: Any) -> None:
+    """Move by DX, DY mm (paper directions: x right, y down) with the pen as it is."""
+    _with_driver(app, options, lambda d: d.move_by(dx, dy))
+
+
+COMMANDS: list[click.Command] = [plot_command, plotter_group]
