@@ -97,7 +97,12 @@ def transcribe(
         english = text
     elif settings.translate:
         translation = engine.decode(clip, replace(options, language=language, task="translate"))
-        english = " ".join(s.text for s in translation.segments).strip() or None
+        english = (
+            " ".join(
+                s.text for s in translation.segments if not drop_reason(s, presence, settings)
+            ).strip()
+            or None
+        )
     return Transcript(
         text=text,
         language=language,

@@ -108,12 +108,12 @@ class FileSource(ArraySource):
 class PushSource(AudioSource):
     """Blocks pushed in by another thread (a kiosk, a network stream, the microphone callback).
 
-    push() only copies the block into a queue, so it is safe to call from an audio callback;
-    end() marks the end of the stream.
+    push() only copies the block into a queue; end() marks the end of the stream. max_blocks
+    bounds the queue (0: unbounded); push() then waits for room.
     """
 
-    def __init__(self) -> None:
-        self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
+    def __init__(self, max_blocks: int = 0) -> None:
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=max_blocks)
 
     def push(self, samples: np.ndarray) -> None:
         """Queue (n,) float32 samples at 16 kHz (copied)."""
@@ -210,13 +210,18 @@ class MicrophoneSource(PushSource):
     """A sounddevice input stream (16 kHz mono float32); its callback only copies into the queue.
 
     device: index or (part of a) name, None for the default input. When the device refuses
-    16 kHz, it is opened at its own rate and blocks are resampled as they are read.
+    16 kHz, it is opened at its own rate and blocks are resampled as they are read. At most
+    buffer_s seconds wait unread; past that, new blocks are dropped and counted in overflows.
     """
 
     def __init__(
-        self, device: str | int | None = None, *, block_s: float = DEFAULT_BLOCK_S
+        self,
+        device: str | int | None = None,
+        *,
+        block_s: float = DEFAULT_BLOCK_S,
+        buffer_s: float = 120.0,
     ) -> None:
-        super().__init__()
+        super().__init__(max_blocks=max(1, round(buffer_s / block_s)))
         self.device = _find_input_device(device)
         self.block_s = block_s
         self.overflows = 0
@@ -226,7 +231,10 @@ class MicrophoneSource(PushSource):
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status and status.input_overflow:
             self.overflows += 1
-        self._queue.put(indata[:, 0].copy())
+        try:
+            self._queue.put_nowait(indata[:, 0].copy())
+        except queue.Full:  # nobody is reading (a transcription is running): drop, never block
+            self.overflows += 1
 
     def start(self) -> None:
         if self._stream is not None:

@@ -117,7 +117,14 @@ def listen_command(
         click.echo("listening... tell your dream", err=True)
     meter = None if audio_file else _terminal_meter()
     with source:
-        transcript = listen(source, engine, settings, push_to_talk=button, level_callback=meter)
+        transcript = listen(
+            source,
+            engine,
+            settings,
+            push_to_talk=button,
+            level_callback=meter,
+            on_capture=lambda _: source.stop(),
+        )
     if meter is not None:
         click.echo(err=True)
     if as_json:

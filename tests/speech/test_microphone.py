@@ -61,11 +61,16 @@ def test_input_devices_list_the_virtual_microphone(virtual_microphone):
     assert result.stdout.strip() == "['dreamfile']"
 
 
+LISTEN = """
+from speech import MicrophoneSource, listen, load_engine
+engine = load_engine(model="tiny.en", device="cpu", cpu_threads=2)
+with MicrophoneSource("dreamfile") as microphone:
+    print(listen(microphone, engine, on_capture=lambda _: microphone.stop()).to_json())
+"""
+
+
 def test_listen_hears_a_dream_through_the_microphone_stream(virtual_microphone):
-    result = _python(
-        virtual_microphone,
-        *("-m", "installation.cli", "listen", "--input-device", "dreamfile", "--json"),
-    )
+    result = _python(virtual_microphone, "-c", LISTEN)
     assert result.returncode == 0, result.stderr
     transcript = Transcript.from_json(result.stdout)
     assert (

@@ -83,6 +83,26 @@ def test_foreign_dream_is_translated_with_its_language_fixed_and_original_kept()
     assert (second.task, second.language) == ("translate", "es")
 
 
+def test_translation_off_keeps_only_the_text_as_spoken():
+    engine = ScriptedEngine(_said("Soñé con un perro azul.", "es"), multilingual=True)
+    settings = SpeechSettings(translate=False)
+    transcript = transcribe(dream_audio("es_perro_azul.wav"), engine, settings)
+    assert transcript.english is None
+    assert transcript.prompt == "Soñé con un perro azul."
+    assert len(engine.calls) == 1
+
+
+def test_a_looping_translation_is_not_used():
+    engine = ScriptedEngine(
+        _said("Soñé con un perro azul.", "es"),
+        Decoded([Segment(0.0, 2.0, "I went to the door, " * 8, -0.4, 0.1, 3.1)], "es"),
+        multilingual=True,
+    )
+    transcript = transcribe(dream_audio("es_perro_azul.wav"), engine)
+    assert transcript.english is None
+    assert transcript.prompt == "Soñé con un perro azul."
+
+
 def test_english_dream_is_not_translated():
     engine = ScriptedEngine(_said("A blue dog."), multilingual=True)
     transcript = transcribe(dream_audio("whale_city.wav"), engine)

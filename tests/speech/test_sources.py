@@ -113,3 +113,14 @@ def test_microphone_callback_only_copies_into_the_queue(monkeypatch: pytest.Monk
 def test_list_input_devices_answers_without_a_microphone():
     devices = sources_module.list_input_devices()
     assert all(d.channels > 0 for d in devices)
+
+
+def test_microphone_drops_blocks_instead_of_blocking_when_nobody_reads(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(sources_module, "list_input_devices", _one_microphone)
+    microphone = MicrophoneSource(block_s=0.032, buffer_s=0.1)  # room for 3 blocks
+    block = np.zeros((512, 1), dtype=np.float32)
+    for _ in range(5):
+        microphone._callback(block, 512, None, None)
+    assert microphone.overflows == 2
