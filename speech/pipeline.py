@@ -33,16 +33,20 @@ def transcribe(
     engine: Engine,
     settings: SpeechSettings | None = None,
     *,
+    sample_rate: int = SAMPLE_RATE,
     truncated: bool = False,
 ) -> Transcript:
-    """Transcribe one dream: (n,) float32 at 16 kHz, or a WAV/FLAC path.
+    """Transcribe one dream: (n,) or (n, channels) samples at sample_rate Hz, or a WAV/FLAC path.
 
     Audio past settings.max_length_s is cut (the Transcript says truncated). Too little voice,
     or only segments the guards drop, gives a "nothing heard" Transcript, never a dream.
     """
     settings = settings or SpeechSettings()
     started = time.perf_counter()
-    samples = load_audio(audio) if isinstance(audio, (str, Path)) else as_mono_16k(audio)
+    if isinstance(audio, (str, Path)):
+        samples = load_audio(audio)
+    else:
+        samples = as_mono_16k(audio, sample_rate)
     max_samples = int(settings.max_length_s * SAMPLE_RATE)
     if len(samples) > max_samples:
         samples, truncated = samples[:max_samples], True

@@ -78,6 +78,17 @@ def test_speech_past_the_maximum_length_is_cut_and_says_so(tiny_en):
     assert "horse" not in transcript.text.lower()
 
 
+def test_audio_at_another_rate_is_resampled_first(tiny_en):
+    from scipy.signal import resample_poly
+
+    audio_44k = resample_poly(dream_audio("whale_city.wav"), 441, 160).astype(np.float32)
+    transcript = transcribe(audio_44k, tiny_en, sample_rate=44_100)
+    assert "whale" in transcript.text.lower()
+    assert transcript.duration_s == pytest.approx(
+        len(dream_audio("whale_city.wav")) / 16_000, abs=0.01
+    )
+
+
 def test_whole_dream_within_the_maximum_length_is_not_truncated(tiny_en):
     assert not transcribe(dream_audio("whale_city.wav"), tiny_en).truncated
 
