@@ -139,8 +139,8 @@ def export_records(
     """Export the records that match `filter` (and allow research use) into folder `out`.
 
     csv/jsonl/parquet write `records.<format>`; `imagefolder` writes `<id>.png` images and
-    a `metadata.jsonl` that the `datasets` imagefolder loader reads. `with_images` adds
-    PNG and SVG files under `images/` to the table formats. Every export writes
+    a `metadata.jsonl` that the `datasets` imagefolder loader reads (SVGs under `svg/` with
+    `with_images`). `with_images` adds PNG and SVG files under `images/` to the table formats. Every export writes
     DATASHEET.md. Records are read and written in batches: memory does not grow with the
     archive.
     """
@@ -157,16 +157,21 @@ def export_records(
     counts: dict[str, Counter[str]] = {
         k: Counter() for k in ("cluster", "label", "language", "venue")
     }
-    images = format == "imagefolder" or with_images
-    image_dir = out if format == "imagefolder" else out / "images"
-    if images:
-        image_dir.mkdir(exist_ok=True)
+    # imagefolder: PNGs beside metadata.jsonl (the `datasets` layout); SVGs only on request,
+    # in their own folder, so the loader sees nothing but images.
+    png_dir = svg_dir = None
+    if format == "imagefolder":
+        png_dir, svg_dir = out, (out / "svg" if with_images else None)
+    elif with_images:
+        png_dir = svg_dir = out / "images"
+    for folder in (png_dir, svg_dir):
+        if folder is not None:
+            folder.mkdir(exist_ok=True)
 
     def rows() -> Iterator[dict[str, Any]]:
         for record in archive.iter_records(filter):
-            image_file = svg_file = ""
-            if images:
-                image_file, svg_file = _write_images(archive, record, image_dir, out)
+            image_file = _write_blob(archive, record, "png", png_dir, out)
+            svg_file = _write_blob(archive, record, "svg", svg_dir, out)
             row = export_row(record, image_file, svg_file)
             for key in counts:
                 counts[key][row[key] or "(none)"] += 1
@@ -184,17 +189,14 @@ def export_records(
     return ExportResult(count=count, files=[data_file, datasheet], counts=counts)
 
 
-def _write_images(archive: Archive, record: Record, folder: Path, out: Path) -> tuple[str, str]:
-    names = []
-    for role, suffix in (("png", "png"), ("svg", "svg")):
-        sha = record.blobs.get(role)
-        if sha is None:
-            names.append("")
-            continue
-        path = folder / f"{record.id}.{suffix}"
-        path.write_bytes(archive.blob(sha))
-        names.append(path.relative_to(out).as_posix())
-    return names[0], names[1]
+def _write_blob(archive: Archive, record: Record, role: str, folder: Path | None, out: Path) -> str:
+    """Write the record's `role` file ("png" or "svg") as `<id>.<role>`; its path from `out`."""
+    sha = record.blobs.get(role)
+    if folder is None or sha is None:
+        return ""
+    path = folder / f"{record.id}.{role}"
+    path.write_bytes(archive.blob(sha))
+    return path.relative_to(out).as_posix()
 
 
 def _write_csv(rows: Iterator[dict[str, Any]], path: Path) -> int:

@@ -67,6 +67,12 @@ def test_imagefolder_writes_images_and_metadata_jsonl(filled: Archive, tmp_path:
     rows = [json.loads(x) for x in (tmp_path / "metadata.jsonl").read_text().splitlines()]
     assert [r["file_name"] for r in rows] == [f"{r['id']}.png" for r in rows]
     assert (tmp_path / rows[0]["file_name"]).read_bytes() == drawing_png(1)
+    assert sorted(p.suffix for p in tmp_path.iterdir() if p.is_file()) == [
+        ".jsonl",
+        ".md",
+        ".png",
+        ".png",
+    ]
 
 
 def test_with_images_adds_png_and_svg_files(filled: Archive, tmp_path: Path) -> None:

@@ -366,3 +366,15 @@ def test_curator_exports_parquet(archive: Archive, client: TestClient, record: R
     response = client.post("/export", data={"format": "parquet", "csrf_token": token})
     table = pq.read_table(io.BytesIO(response.content))
     assert table.column("cluster").to_pylist() == ["lost_in_translation"]
+
+
+def test_pages_and_api_work_on_postgresql_too(any_archive: Archive) -> None:
+    record = add_dream(any_archive, "a lighthouse in the desert", seed=5, language="es")
+    any_archive.attach_analysis(record.id, {}, cluster="indeterminacy", confidence=0.5)
+    client = _client(any_archive)
+    assert "a lighthouse in the desert" in client.get("/", params={"q": "lighthouse des"}).text
+    assert (
+        "indeterminacy and confusion (50 % confidence)" in client.get(f"/records/{record.id}").text
+    )
+    body = client.get("/api/records", params={"language": "es", "since": "2000-01-01"}).json()
+    assert [r["id"] for r in body["records"]] == [record.id]
