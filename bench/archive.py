@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import resource
 import socket
@@ -242,6 +243,9 @@ def main() -> None:
             **measure_http(archive_dir, args.requests, args.records),
             **measure_export(archive_dir),
             "db_mb": round((archive_dir / "archive.db").stat().st_size / 2**20, 1),
+            # Latencies on a shared machine scale with its load; report it beside them.
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
         }
     print(json.dumps(figures))
 
