@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
@@ -73,6 +74,7 @@ class GrblSimulator(PtySimulator):
         self.pos: Point = (0.0, 0.0, 5.0 if pen == "z" else 0.0)  # the controller's belief
         self.offset = (0.0, 0.0)  # physical carriage minus the controller's belief
         self.alarm = homing  # GRBL with homing enabled starts locked
+        self._booting_until: float | None = None  # a restart's boot time: input is lost
         self._reset_controller()
         super().__init__(speedup, faults, seed)
 
@@ -116,6 +118,8 @@ class GrblSimulator(PtySimulator):
 
     # -- input ---------------------------------------------------------------------------
     def _receive(self, data: bytes) -> None:
+        if self._booting_until is not None:
+            return  # the controller is restarting: what arrives now is lost
         for byte in data:
             if byte == 0x3F:  # ?
                 self._report_status()
@@ -141,14 +145,18 @@ class GrblSimulator(PtySimulator):
         )
 
     # -- resets and alarms ---------------------------------------------------------------
-    def _soft_reset(self) -> None:
+    def _soft_reset(self, boot_s: float = 0.0) -> None:
+        """A reset (0x18, or the controller restarting, which takes `boot_s` real seconds)."""
         if self._moving():
             self._stop_motion_here()
             self._send("ALARM:3\r\n")
             self.alarm = True
         self._reset_controller()
         self._pen_changed()
-        self._send(BANNER + (UNLOCK_HINT if self.alarm else ""))
+        if boot_s > 0:
+            self._booting_until = time.monotonic() + boot_s
+        else:
+            self._send(BANNER + (UNLOCK_HINT if self.alarm else ""))
 
     def _on_power_cycle(self) -> None:
         # A hardware reset: the controller forgets where it is; the carriage stays put.
@@ -204,6 +212,11 @@ class GrblSimulator(PtySimulator):
         return 0.002
 
     def _advance(self) -> None:
+        if self._booting_until is not None:
+            if time.monotonic() < self._booting_until:
+                return
+            self._booting_until = None
+            self._send(BANNER + (UNLOCK_HINT if self.alarm else ""))
         elapsed, self._advanced_to = self.clock - self._advanced_to, self.clock
         if self.hold:
             self.block_started += elapsed  # a held block makes no progress
@@ -265,8 +278,9 @@ class GrblSimulator(PtySimulator):
                 self._raise_alarm(1)
                 consumed = True
             elif fault.kind == "reset":
-                self._soft_reset()
-                consumed = True
+                self._soft_reset(boot_s=0.05)
+                self.pending = None
+                return True
             elif fault.kind == "lose":
                 line.lose_reply = True
             elif fault.kind == "duplicate":
