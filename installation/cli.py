@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from installation.commands import analyse, archive, config, draw, plot, speech
+from installation.commands import analyse, archive, config, draw, plot, run, speech
 from installation.context import AppContext
 from installation.errors import USER_ERRORS
 
@@ -35,7 +35,7 @@ def cli(ctx: click.Context, config_path: Path | None, data_dir: Path | None, ver
     ctx.obj = AppContext(config_path=config_path, data_dir_option=data_dir, verbose=verbose)
 
 
-for module in (config, draw, plot, speech, archive, analyse):
+for module in (config, draw, plot, speech, archive, analyse, run):
     for command in module.COMMANDS:
         cli.add_command(command)
 

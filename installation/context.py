@@ -30,6 +30,12 @@ class AppContext:
             self._config = load_config(self.config_path)
         return self._config
 
+    def use_config(self, path: Path | None) -> None:
+        """Read the config from `path` instead (a subcommand's own --config); None keeps it."""
+        if path is not None:
+            self.config_path = path
+            self._config = None
+
     @property
     def data_dir(self) -> Path:
         if self._data_dir is None:

@@ -7,7 +7,12 @@ from installation.config import ConfigError
 from plotter import PlotterError
 from speech import SpeechError
 
-__all__ = ["USER_ERRORS"]
+__all__ = ["USER_ERRORS", "ShowError"]
+
+
+class ShowError(ValueError):
+    """The show or the demo cannot go on for a reason the operator can fix; the message says how."""
+
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     ConfigError,
@@ -16,4 +21,5 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     SpeechError,
     ArchiveError,
     AnalysisError,
+    ShowError,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def setup_logging(level: str = "INFO", data_dir: Path | None = None, verbose: in
     """Configure the root logger once: stderr at `level` (DEBUG with -v), JSON file under data_dir/logs."""
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_dreamdraw", False):
+        # Ours from an earlier call, or the stderr handler logging.basicConfig() adds when a
+        # library logs at import (vpype does): it would print every INFO line.
+        implicit = type(handler) is logging.StreamHandler and handler.stream is sys.stderr
+        if getattr(handler, "_dreamdraw", False) or implicit:
             root.removeHandler(handler)
     stderr_level = logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO)
     console = logging.StreamHandler()

@@ -1,0 +1,152 @@
+"""`dreamdraw run`, `dreamdraw demo` and `dreamdraw status`: the show, one dream, the technician's view."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from installation.context import AppContext, pass_app
+
+__all__ = ["COMMANDS"]
+
+_CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Venue config file (TOML); the same as `dreamdraw --config FILE ...`.",
+)
+
+
+@click.command("run")
+@_CONFIG_OPTION
+@click.option("--fullscreen/--windowed", default=None, help="Override kiosk.fullscreen.")
+@click.option(
+    "--simulate-plotter", is_flag=True, help="Plot on a simulated GRBL plotter (rehearsals)."
+)
+@click.option("--keyboard", is_flag=True, help="No microphone: visitors type their dreams.")
+@pass_app
+def run_command(
+    app: AppContext,
+    config_path: Path | None,
+    fullscreen: bool | None,
+    simulate_plotter: bool,
+    keyboard: bool,
+) -> None:
+    """Run the show: the kiosk, listening, drawing, plotting, archiving and analysis."""
+    from installation.kiosk import run_kiosk
+    from installation.venue import open_show
+
+    app.use_config(config_path)
+    config = app.config
+    if fullscreen is not None:
+        config = dataclasses.replace(
+            config, kiosk=dataclasses.replace(config.kiosk, fullscreen=fullscreen)
+        )
+    if simulate_plotter:
+        config = dataclasses.replace(
+            config, plot_queue=dataclasses.replace(config.plot_queue, simulate=True)
+        )
+    if keyboard:
+        config = dataclasses.replace(
+            config, show=dataclasses.replace(config.show, keyboard_only=True)
+        )
+    click.echo("loading the models...")
+    show = open_show(config, app.data_dir)
+    show.start()
+    if config.show.status_port:
+        click.echo(
+            f"status page: http://{config.show.status_host}:{config.show.status_port}/ "
+            "(JSON at /status.json)"
+        )
+    try:
+        run_kiosk(show)
+    finally:
+        show.stop()
+        if show.plotter is not None:
+            show.plotter.close()
+
+
+@click.command("demo")
+@_CONFIG_OPTION
+@click.argument("text", required=False)
+@click.option(
+    "--wav",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A recorded dream (WAV/FLAC) to transcribe instead of TEXT.",
+)
+@click.option(
+    "--clip",
+    "clip_spec",
+    help="CLIP model NAME:TAG; test:tiny runs offline with a random (not real) model.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the drawing, the plotted PNG and the analysis (default DATA/demo/ID).",
+)
+@pass_app
+def demo_command(
+    app: AppContext,
+    config_path: Path | None,
+    text: str | None,
+    wav: Path | None,
+    clip_spec: str | None,
+    out_dir: Path | None,
+) -> None:
+    """Run one dream end to end: transcribe (--wav), draw, plot on a simulated plotter, archive, analyse."""
+    from installation.demo import demo_config, run_demo
+
+    app.use_config(config_path)
+    config = demo_config(app.config, clip_spec)
+    if config.drawing.clip.startswith("test:"):
+        click.echo(
+            f"note: {config.drawing.clip} is a random-weight test model, not a real drawing model"
+        )
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, fraction: float) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=100, desc=stage, unit="%", leave=False)
+        bar.update(round(fraction * 100) - bar.n)
+
+    try:
+        result = run_demo(
+            config, app.data_dir, text=text, wav=wav, out_dir=out_dir, on_progress=progress
+        )
+    finally:
+        for bar in bars.values():
+            bar.close()
+    click.echo(f"dream: {result.dream}")
+    click.echo(f"archived as record {result.record_id} (plot status {result.plot_status})")
+    if result.cluster:
+        click.echo(f"cluster: {result.cluster}: {result.rationale}")
+    for name, path in result.files.items():
+        click.echo(f"{name}: {path}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"archive: {app.data_dir} (browse it with `dreamdraw archive serve`)")
+
+
+@click.command("status")
+@_CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@pass_app
+def status_command(app: AppContext, config_path: Path | None, as_json: bool) -> None:
+    """Show the running show's state, queues, plotter and active faults (for the technician)."""
+    from installation.status import format_status, read_status
+
+    app.use_config(config_path)
+    status = read_status(app.data_dir)
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_status(status))
+
+
+COMMANDS: list[click.Command] = [run_command, demo_command, status_command]

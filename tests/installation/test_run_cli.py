@@ -1,0 +1,105 @@
+"""`dreamdraw demo` and `dreamdraw status`: offline with the tiny models, as in CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from archive import open_archive
+from installation.cli import cli
+
+DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
+
+FAST_VENUE = """
+[venue]
+name = "test venue"
+[drawing]
+strokes = 12
+iterations = 2
+augmentations = 0
+canvas_px = 32
+[analysis]
+fixlip = false
+figures = false
+[plot_queue]
+simulator_speedup = 200.0
+"""
+
+
+@pytest.fixture
+def venue(tmp_path: Path) -> Path:
+    path = tmp_path / "venue.toml"
+    path.write_text(FAST_VENUE)
+    return path
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_draws_plots_archives_and_analyses_a_typed_dream(tmp_path, venue):
+    data = tmp_path / "data"
+    output = invoke(
+        "--data-dir", str(data), "demo", "a whale over the city", "--clip", "test:tiny",
+        "--config", str(venue),
+    )  # fmt: skip
+    assert "test:tiny is a random-weight test model" in output
+    assert "archived as record 1 (plot status plotted)" in output
+    folder = data / "demo" / "000001"
+    for name in ("drawing.svg", "drawing.png", "plotted.png", "analysis.json"):
+        assert (folder / name).is_file(), name
+        assert f"{name}: {folder / name}" in output
+    plotted = Image.open(folder / "plotted.png").convert("L")
+    assert plotted.getextrema()[0] < 128  # the pen drew something
+    with open_archive(data) as archive:
+        record = archive.get(1)
+    assert record.venue == "test venue" and record.plot_status == "plotted"
+    assert record.cluster is not None
+
+
+def test_demo_transcribes_a_wav_first(tmp_path, venue):
+    output = invoke(
+        "--data-dir", str(tmp_path / "data"), "demo", "--wav", str(DATA / "red_door.wav"),
+        "--clip", "test:tiny", "--config", str(venue),
+    )  # fmt: skip
+    assert "red door" in output.lower()
+    transcript = json.loads((tmp_path / "data" / "demo" / "000001" / "transcript.json").read_text())
+    assert transcript["engine"] == "faster-whisper" and "red door" in transcript["text"].lower()
+
+
+def test_status_says_when_no_show_has_run(tmp_path):
+    output = invoke("--data-dir", str(tmp_path / "empty"), "status")
+    assert "no show has run" in output
+
+
+def test_status_after_a_demo_reads_as_not_running_with_its_counts(tmp_path, venue):
+    data = tmp_path / "data"
+    invoke(
+        "--data-dir", str(data), "demo", "a red door", "--clip", "test:tiny", "--config", str(venue)
+    )
+    status = json.loads(invoke("--data-dir", str(data), "status", "--json"))
+    assert status["running"] is False
+    assert status["counters"]["plotted"] == 1 and status["venue"] == "test venue"
+    assert "show: not running" in invoke("--data-dir", str(data), "status")
+
+
+def test_demo_without_text_or_wav_is_a_one_line_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "installation.cli", "demo", "--clip", "test:tiny"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DREAMDRAW_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "error: give the demo either a dream TEXT or --wav FILE" in result.stderr
+    assert "Traceback" not in result.stderr
