@@ -1,0 +1,209 @@
+"""The kiosk, headless (SDL dummy drivers): a screenshot of every state, keys driving the show."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from drawing import draw, load_clip  # noqa: E402
+from installation.config import config_from_dict  # noqa: E402
+from installation.kiosk import Kiosk, wrap_text  # noqa: E402
+from installation.orchestrator import Show  # noqa: E402
+from installation.plotting import PenInfo, Progress  # noqa: E402
+from installation.states import Event, State  # noqa: E402
+from speech import ArraySource  # noqa: E402
+
+HOSTILE = (
+    '<script>alert("x")</script> I dreamed of a house with a door that would not close and '
+    "a corridorthatwentonandonandonwithoutanyendatallwhatsoever %s {0} \\n"
+)
+
+
+def kiosk_config(**show: object):
+    return config_from_dict(
+        {
+            "drawing": {
+                "clip": "test:tiny",
+                "device": "cpu",
+                "strokes": 24,
+                "iterations": 2,
+                "augmentations": 0,
+                "canvas_px": 48,
+                "progress_every": 1,
+                "seed": 7,
+            },
+            "show": {"status_port": 0, "min_free_mb": 0.0, **show},
+            "speech": {"mode": "push-to-talk"},
+            "kiosk": {"width": 1024, "height": 600},
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return load_clip("test:tiny")
+
+
+@pytest.fixture(scope="module")
+def surface():
+    pygame.display.init()
+    yield pygame.display.set_mode((1024, 600))
+    pygame.display.quit()
+
+
+@pytest.fixture
+def show(tmp_path, clip):
+    silence = np.zeros(16000, dtype=np.float32)
+    show = Show(
+        kiosk_config(),
+        tmp_path / "data",
+        clip=clip,
+        microphone=lambda: ArraySource(silence),
+    )
+    yield show
+    show.stop()
+
+
+@pytest.fixture
+def keyboard_show(tmp_path, clip):
+    show = Show(kiosk_config(keyboard_only=True), tmp_path / "kb", clip=clip)
+    yield show
+    show.stop()
+
+
+def shot(kiosk: Kiosk, surface: pygame.Surface, folder: Path, name: str) -> Path:
+    kiosk.render(surface)
+    path = folder / f"{name}.png"
+    pygame.image.save(surface, str(path))
+    return path
+
+
+def ink_share(surface: pygame.Surface, kiosk: Kiosk) -> float:
+    """Share of pixels that differ from the background: something was drawn."""
+    pixels = pygame.surfarray.array3d(surface).reshape(-1, 3)
+    return float((np.abs(pixels - np.array(kiosk.bg)).sum(axis=1) > 30).mean())
+
+
+def key(kind: int, code: int) -> pygame.event.Event:
+    return pygame.event.Event(kind, key=code, mod=0, unicode="", scancode=0)
+
+
+def test_every_state_has_a_screen_and_a_screenshot(show, surface, artifacts, clip):
+    kiosk = Kiosk(show)
+    journey = show.journey
+    snapshots = []
+    show.draw_progress = None
+
+    def keep(progress):
+        snapshots.append(progress)
+
+    drawing = draw("a house by the sea", show.config.drawing, clip, keep)
+    steps = [
+        ("attract", None, {}),
+        ("listening", Event.LISTEN, {}),
+        ("transcribing", Event.HEARD, {}),
+        ("confirm", Event.TRANSCRIBED, {"dream": HOSTILE}),
+        ("drawing", Event.ACCEPT, {}),
+        ("plotting", Event.DRAWN, {}),
+        ("done", Event.PLOTTED, {"message": "Your drawing is ready at the plotter."}),
+        ("fault", Event.FAULT, {"message": "The robot is resting for a moment."}),
+    ]
+    for name, event, kwargs in steps:
+        if event is not None:
+            assert journey.fire(event, **kwargs)
+        if name == "listening":
+            show.level_dbfs = -18.0
+        if name == "drawing":
+            show.draw_progress = snapshots[0]
+        if name == "plotting":
+            show.draw_progress = snapshots[-1]
+            show.plot_record = 1
+            show.plot_progress = Progress(5, 20, 0.25, 3.0, 9.0, PenInfo(1), 0)
+        if name == "fault":
+            show.faults.report("disk_full", "only 12 MB free on the data disk", "error")
+        assert show.state.value == name
+        path = shot(kiosk, surface, artifacts, f"{list(State).index(show.state)}-{name}")
+        assert path.is_file() and ink_share(surface, kiosk) > 0.003, name
+    assert len(drawing.strokes) > 0
+
+
+def test_polite_messages_have_their_screens(show, surface, artifacts):
+    kiosk = Kiosk(show)
+    show.journey.fire(Event.LISTEN)
+    show.journey.fire(
+        Event.NOTHING_HEARD, message="Sorry, I did not hear a dream. Would you try again?"
+    )
+    shot(kiosk, surface, artifacts, "nothing-heard")
+    show.journey.fire(Event.TYPED, dream="a knife")
+    show.journey.fire(Event.MODERATED, message=show.config.moderation.message)
+    shot(kiosk, surface, artifacts, "moderated")
+    assert show.state is State.ATTRACT and ink_share(surface, kiosk) > 0.003
+
+
+def test_keyboard_mode_shows_the_typing_box(keyboard_show, surface, artifacts):
+    kiosk = Kiosk(keyboard_show)
+    for char in "I dreamed of a whale":
+        kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
+    assert keyboard_show.state is State.LISTENING
+    assert kiosk.typing == "I dreamed of a whale"
+    shot(kiosk, surface, artifacts, "keyboard-typing")
+
+
+def test_enter_after_typing_sends_the_dream_to_the_drawing_engine(keyboard_show):
+    kiosk = Kiosk(keyboard_show)
+    for char in "a red door":
+        kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
+    assert keyboard_show.state is State.DRAWING
+    assert keyboard_show.draw_queue.get_nowait().text == "a red door"
+
+
+def test_the_talk_key_starts_listening_and_its_release_ends_the_capture(show):
+    kiosk = Kiosk(show)
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_SPACE))
+    assert show.journey.history[0][2] is State.LISTENING
+    assert show.push_to_talk.pressed
+    kiosk.handle(key(pygame.KEYUP, pygame.K_SPACE))
+    assert show.push_to_talk.released
+
+
+def test_enter_on_the_confirm_screen_accepts_the_dream(show):
+    kiosk = Kiosk(show)
+    show.type_dream("a whale over the city")
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
+    assert show.state is State.DRAWING
+
+
+def test_typing_on_the_confirm_screen_corrects_the_heard_words(show):
+    kiosk = Kiosk(show)
+    show.type_dream("a whale over the sity")
+    for _ in range(4):
+        kiosk.handle(key(pygame.KEYDOWN, pygame.K_BACKSPACE))
+    for char in "city":
+        kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
+    assert show.state is State.DRAWING
+    assert show.draw_queue.get_nowait().text == "a whale over the city"
+
+
+def test_f10_closes_the_kiosk(show):
+    kiosk = Kiosk(show)
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_F10))
+    assert not kiosk.running
+
+
+def test_long_visitor_text_wraps_within_the_width_and_stays_literal():
+    pygame.font.init()
+    font = pygame.font.Font(None, 30)
+    lines = wrap_text(font, HOSTILE, 300)
+    assert all(font.size(line)[0] <= 300 for line in lines)
+    assert "".join(lines).replace(" ", "") == HOSTILE.replace(" ", "")
+    assert lines[0].startswith("<script>alert")
