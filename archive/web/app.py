@@ -31,6 +31,7 @@ _PAGE_CSP = (
     "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "testserver"}
 # Stored files are shown as images only; as documents they may run nothing.
 _BLOB_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
@@ -235,9 +236,15 @@ def create_app(
     def _check_csrf(request: Request, token: str) -> None:
         expected = request.state.session.get("csrf", "")
         if not token or not expected or not secrets.compare_digest(token, expected):
-            raise HTTPException(
-                403, "the form has expired or did not come from this site; reload the page"
-            )
+            message = "the form has expired or did not come from this site; reload the page"
+            insecure = request.url.scheme == "http" and request.url.hostname not in _LOCAL_HOSTS
+            if settings.secure_cookies and insecure and COOKIE_NAME not in request.cookies:
+                # The browser dropped the Secure cookie: say how to fix it, not just "reload".
+                message += (
+                    " (this page is served over plain HTTP, so the browser refuses the secure "
+                    "session cookie: serve it over HTTPS or set archive.secure_cookies = false)"
+                )
+            raise HTTPException(403, message)
 
     def require_curator(request: Request, csrf_token: Annotated[str, Form()] = "") -> str:
         """A logged-in curator with a valid CSRF token, else 401/403."""

@@ -378,3 +378,23 @@ def test_pages_and_api_work_on_postgresql_too(any_archive: Archive) -> None:
     )
     body = client.get("/api/records", params={"language": "es", "since": "2000-01-01"}).json()
     assert [r["id"] for r in body["records"]] == [record.id]
+
+
+def test_login_over_plain_http_explains_the_secure_cookie(archive: Archive) -> None:
+    client = TestClient(create_app(archive, secret="s"), base_url="http://archive.example")
+    token = _csrf(client.get("/login").text)
+    response = client.post(
+        "/login", data={"name": "ann", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 403
+    assert "archive.secure_cookies = false" in response.text
+
+
+def test_secure_cookies_can_be_turned_off_for_plain_http(
+    template_dir: Path, data_dir: Path
+) -> None:
+    shutil.copytree(template_dir, data_dir)
+    archive = open_archive(data_dir, settings=ArchiveSettings(secure_cookies=False))
+    client = TestClient(create_app(archive, secret="s"), base_url="http://archive.example")
+    _login(client)
+    assert "curator: <strong>ann</strong>" in client.get("/").text
