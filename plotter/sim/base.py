@@ -119,6 +119,11 @@ class PtySimulator(ABC):
         self.stop()
 
     # -- the pen's trace -----------------------------------------------------------------
+    @property
+    def pen_is_down(self) -> bool:
+        """Whether the pen is on the paper now."""
+        return self._drawing
+
     def drawn_paths(self) -> list[np.ndarray]:
         """Every pen-down path so far, (n, 2) in device units, in the order drawn."""
         with self._lock:

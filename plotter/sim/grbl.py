@@ -104,7 +104,8 @@ class GrblSimulator(PtySimulator):
             return self.pos[2] < self.z_down_mm
         return self.spindle_on and self.spindle_s > 0
 
-    def _state(self) -> str:
+    def state(self) -> str:
+        """GRBL's machine state as its status report names it."""
         if self.alarm:
             return "Alarm"
         if self.homing_until is not None:
@@ -123,8 +124,9 @@ class GrblSimulator(PtySimulator):
         for byte in data:
             if byte == 0x3F:  # ?
                 self._report_status()
-            elif byte == 0x21:  # !
-                self.hold = self.hold or bool(self.planner)
+            elif byte == 0x21:  # !  (a hold in mid-job; an idle GRBL ignores it)
+                busy = self.planner or self.dwell_until is not None or self.pending is not None
+                self.hold = self.hold or bool(busy)
             elif byte == 0x7E:  # ~
                 self.hold = False
             elif byte == 0x18:
@@ -139,7 +141,7 @@ class GrblSimulator(PtySimulator):
     def _report_status(self) -> None:
         x, y, z = self._position_in_block(self.planner[0]) if self.planner else self.pos
         self._send(
-            f"<{self._state()}|MPos:{x:.3f},{y:.3f},{z:.3f}"
+            f"<{self.state()}|MPos:{x:.3f},{y:.3f},{z:.3f}"
             f"|Bf:{PLANNER_SIZE - len(self.planner)},{RX_BUFFER_SIZE - len(self.rx)}"
             f"|FS:{self.feed if self.planner else 0:.0f},{self.spindle_s:.0f}>\r\n"
         )
