@@ -18,7 +18,14 @@ import vpype as vp
 
 from plotter.errors import PlotterError
 from plotter.kinematics import TimeEstimate, estimate_time
-from plotter.ordering import merge_lines, order_none, order_ours, order_vpype, pen_up_length
+from plotter.ordering import (
+    merge_lines,
+    order_none,
+    order_ours,
+    order_vpype,
+    pen_up_length,
+    vpype_merge_lines,
+)
 from plotter.paper import MM, Sheet, parse_sheet
 from plotter.settings import PlotterSettings
 
@@ -261,9 +268,12 @@ def plan_toolpath(
     strokes: list[ToolpathStroke] = []
     short = 0
     pen_up = 0.0
+    total_lines = sum(len(lines) for lines in layers.values())
     for layer_id, lines in layers.items():
+        budget = settings.optimize_time_s * len(lines) / total_lines
         fitted = _simplify([place(line) for line in lines], settings.tolerance_mm * _SIMPLIFY_SHARE)
-        fitted = merge_lines(fitted, settings.merge_tolerance_mm)
+        merge = vpype_merge_lines if settings.ordering == "vpype" else merge_lines
+        fitted = merge(fitted, settings.merge_tolerance_mm)
         lengths = [float(np.abs(np.diff(line)).sum()) for line in fitted]
         is_short = [length < settings.min_stroke_mm for length in lengths]
         short += sum(is_short)
@@ -271,7 +281,7 @@ def plan_toolpath(
             fitted = [line for line, s in zip(fitted, is_short, strict=True) if not s]
         if not fitted:
             continue
-        ordered = _order(fitted, home_c, settings)
+        ordered = _order(fitted, home_c, settings, budget)
         pen_up += pen_up_length(ordered, home_c)
         pens.append(_pen_info(layer_id, document.layers[layer_id]))
         strokes += [ToolpathStroke(layer_id, np.column_stack([ln.real, ln.imag])) for ln in ordered]
@@ -426,12 +436,14 @@ def _simplify(lines: list[np.ndarray], tolerance: float) -> list[np.ndarray]:
     return [c[:, 0] + 1j * c[:, 1] for c in np.split(out_coords, cuts) if len(c)]
 
 
-def _order(lines: list[np.ndarray], home: complex, settings: PlotterSettings) -> list[np.ndarray]:
+def _order(
+    lines: list[np.ndarray], home: complex, settings: PlotterSettings, budget_s: float
+) -> list[np.ndarray]:
     if settings.ordering == "none":
         return order_none(lines, home)
     if settings.ordering == "vpype":
         return order_vpype(lines, home)
-    return order_ours(lines, home, settings.optimize_time_s)
+    return order_ours(lines, home, budget_s)
 
 
 def _pen_info(layer_id: int, layer: vp.LineCollection) -> PenInfo:
