@@ -107,12 +107,16 @@ class Dream:
 
 @dataclass
 class PlotOutcome:
-    """A plotted drawing: its record, the toolpath, how the job went, what the pen drew (mm)."""
+    """A plotted drawing: its record, the toolpath, how the job went, what the pen drew (mm).
+
+    `faults`: the plotter faults it survived (each may redraw the stroke it interrupted).
+    """
 
     record_id: int
     toolpath: Any
     result: Any
     trace: list[np.ndarray]
+    faults: int = 0
 
 
 class Show:
@@ -170,6 +174,7 @@ class Show:
         self.speaking = False
         self._pending: tuple[Transcript, np.ndarray | None] | None = None
         self._record_visitor: dict[int, int] = {}
+        self._plot_faults: Counter[int] = Counter()
         self._stop = threading.Event()
         self._listen_stop = threading.Event()
         self._pen_confirmed = threading.Event()
@@ -630,12 +635,11 @@ class Show:
                 on_pen_change=self._on_pen_change
                 if self.config.plot_queue.ask_pen_change
                 else None,
-                on_fault=lambda message: self.faults.report(
-                    "plotter_lost", message, active=False, record=entry.record_id
-                ),
+                on_fault=lambda message: self._on_plot_fault(entry.record_id, message),
             )
         except PlotterError as exc:
             self.plot_record = None
+            self._plot_faults[entry.record_id] += 1
             kind = "plotter_lost" if entry.job_path.is_file() else "no_plotter"
             self.faults.report(kind, f"{exc}", record=entry.record_id)
             self.archive.set_plot_status(entry.record_id, "pending", f"waiting: {exc}")
@@ -657,11 +661,16 @@ class Show:
         )
         self.plot_queue.remove(entry)
         self.counters["plotted"] += 1
-        self.plotted.append(PlotOutcome(entry.record_id, toolpath, result, trace))
+        faults = self._plot_faults.pop(entry.record_id, 0)
+        self.plotted.append(PlotOutcome(entry.record_id, toolpath, result, trace, faults))
         visitor = self._record_visitor.pop(entry.record_id, None)
         if visitor is not None:
             self.journey.fire(Event.PLOTTED, expect=State.PLOTTING, visitor=visitor)
         return True
+
+    def _on_plot_fault(self, record_id: int, message: str) -> None:
+        self._plot_faults[record_id] += 1
+        self.faults.report("plotter_lost", message, active=False, record=record_id)
 
     def _on_plot_progress(self, progress: Progress) -> None:
         self.plot_progress = progress
