@@ -26,6 +26,7 @@ __all__ = [
     "render_text",
 ]
 
+_SAMPLES = 32  # pieces per Bézier segment, the same in every render of an ablation
 _TIE = 1e-5  # cosines closer than this are a tie (batching changes the last digits)
 FAMILIES = ("dream", "writing", "abstract", "colour", "shape")
 
@@ -158,8 +159,8 @@ def ablate_strokes(
     n = len(batch)
     everything = torch.ones(n, dtype=torch.bool, device=scorer.device)
     with torch.no_grad():
-        full = square_image(rasterize(batch, height, width, mode=mode), size)
-        base = scorer.encode_images(full[None]) @ caption_features.T  # [1, C]
+        canvas = rasterize(batch, height, width, mode=mode, samples=_SAMPLES)
+        base = scorer.encode_images(square_image(canvas, size)[None]) @ caption_features.T  # [1, C]
         drops = []
         step = scorer.batch_size
         for start in range(0, n, step):
@@ -167,9 +168,18 @@ def ablate_strokes(
             for k in range(start, min(n, start + step)):
                 keep = everything.clone()
                 keep[k] = False
-                images.append(
-                    square_image(rasterize(batch.select(keep), height, width, mode=mode), size)
-                )
+                if mode == "ink":
+                    # Ink multiplies: the canvas without stroke k is the canvas divided by
+                    # stroke k alone on white (rasterize clamps each factor at 1e-6 too).
+                    alone = rasterize(
+                        batch.select(~keep), height, width, mode=mode, samples=_SAMPLES
+                    )
+                    without = (canvas / alone.clamp_min(1e-6)).clamp(0.0, 1.0)
+                else:
+                    without = rasterize(
+                        batch.select(keep), height, width, mode=mode, samples=_SAMPLES
+                    )
+                images.append(square_image(without, size))
             feats = scorer.encode_images(torch.stack(images))
             drops.append(base - feats @ caption_features.T)
     drop = torch.cat(drops)  # [n, C]

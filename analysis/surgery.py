@@ -28,6 +28,7 @@ from drawing import ClipModel
 __all__ = [
     "load_standalone",
     "load_images",
+    "read_captions",
     "ActivationTaps",
     "correlation_table",
     "SurgeryResult",
@@ -100,6 +101,20 @@ def load_images(folder: str | Path, size: int = 224, limit: int | None = None) -
             torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
         )
     return torch.stack(images).permute(0, 3, 1, 2).float() / 255.0
+
+
+def read_captions(path: str | Path) -> list[str]:
+    """Captions, one per line (blank lines and lines starting with # skipped)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnalysisError(f"cannot read captions file {path}: {exc}") from None
+    captions = [
+        line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not captions:
+        raise AnalysisError(f"captions file {path} holds no captions (one per line)")
+    return captions
 
 
 class ActivationTaps:

@@ -120,4 +120,86 @@ def agreement(labels: Path, as_json: bool) -> None:
     click.echo("; ".join(f"{i + 1} = {CLUSTERS[label]}" for i, label in enumerate(result.labels)))
 
 
+@analyse.command("surgery")
+@click.option(
+    "--model",
+    "model_spec",
+    default="torchvision:resnet50",
+    show_default=True,
+    help="The standalone CNN as torchvision:NAME.",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The standalone model's state dict (default: random weights).",
+)
+@click.option(
+    "--captions",
+    "captions_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Captions, one per line.",
+)
+@click.option(
+    "--images",
+    "images_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of PNG/JPEG images.",
+)
+@click.option(
+    "--clip",
+    "clip_spec",
+    default="RN50:openai",
+    show_default=True,
+    help="A ResNet CLIP as NAME:TAG.",
+)
+@click.option(
+    "--clip-checkpoint",
+    type=click.Path(exists=True, path_type=Path),
+    help="A local checkpoint for --clip NAME.",
+)
+@click.option("--limit", type=int, help="Use at most this many images.")
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full result (scores, tallies, matches) as JSON.",
+)
+def surgery(
+    model_spec: str,
+    checkpoint: Path | None,
+    captions_path: Path,
+    images_dir: Path,
+    clip_spec: str,
+    clip_checkpoint: Path | None,
+    limit: int | None,
+    batch_size: int,
+    device: str,
+    out_path: Path | None,
+) -> None:
+    """Swap a standalone CNN's best-matching channels into CLIP and tally the captions they push."""
+    from analysis.surgery import load_images, load_standalone, network_surgery, read_captions
+    from drawing import load_clip, resolve_device
+
+    captions = read_captions(captions_path)
+    dev = resolve_device(device)
+    clip = load_clip(clip_spec, clip_checkpoint, dev)
+    standalone = load_standalone(model_spec, checkpoint, str(dev))
+    images = load_images(images_dir, clip.image_size, limit)
+    result = network_surgery(standalone, clip, images, captions, batch_size)
+    click.echo(
+        f"{len(images)} images, {result.standalone_channels} standalone x "
+        f"{result.clip_channels} CLIP channels, {result.seconds:.1f} s"
+    )
+    for stage, tally in result.tallies.items():
+        ranked = sorted(tally.items(), key=lambda kv: -kv[1])
+        click.echo(f"{stage}: " + ", ".join(f"{c!r} {n}" for c, n in ranked if n))
+    if out_path is not None:
+        out_path.write_text(result.to_json(), encoding="utf-8")
+        click.echo(f"wrote {out_path}")
+
+
 COMMANDS: list[click.Command] = [analyse]

@@ -115,9 +115,13 @@ def test_stroke_ablation_drop_is_the_score_lost_without_that_stroke(scorer, line
     scale = scorer.image_size / 300
     batch, mode = strokes_to_batch(line_drawing, scale)
     keep = torch.ones(len(batch), dtype=torch.bool)
-    full = square_image(rasterize(batch, round(200 * scale), scorer.image_size, mode=mode), 224)
+    full = square_image(
+        rasterize(batch, round(200 * scale), scorer.image_size, mode=mode, samples=32), 224
+    )
     keep[k] = False
-    without = square_image(rasterize(batch.select(keep), round(200 * scale), 224, mode=mode), 224)
+    without = square_image(
+        rasterize(batch.select(keep), round(200 * scale), 224, mode=mode, samples=32), 224
+    )
     before, after = scorer.encode_images(torch.stack([full, without])) @ feats.T
     c = result.carries[k]
     assert result.drop[k] == pytest.approx(float(before[c] - after[c]), abs=1e-4)
