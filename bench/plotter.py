@@ -3,8 +3,8 @@
 On 20 synthetic drawings (256 open cubic strokes, two pens, A4 landscape) it compares no
 ordering, vpype's merge + linesort, vpype with 2-opt, and ours (merge + greedy + 2-opt /
 or-opt); then it streams one drawing to the simulated GRBL: bytes per second sustained
-with motion sped up 1000x (the link is the limit), and whether the planner starved while
-drawing in real time. Prints one JSON line.
+with motion sped up 1000x (the 115200-baud line is the limit), and whether the planner
+starved while drawing in real time over that line. Prints one JSON line.
 
     python bench/plotter.py [--drawings 20] [--realtime-strokes 12]
 """
@@ -111,10 +111,10 @@ def bench_ordering(drawings: int, budget_s: float) -> dict:
 
 
 def bench_streaming(realtime_strokes: int) -> dict:
-    """GRBL: link throughput with motion 1000x faster, and starvation drawing in real time."""
+    """GRBL at 115200 baud: throughput with motion 1000x faster; starvation in real time."""
     settings = PlotterSettings(optimize_time_s=0.3)
     toolpath = plan_toolpath(synthetic_svg(100), settings)
-    with GrblSimulator(speedup=1000) as fast:
+    with GrblSimulator(speedup=1000, baud=settings.baud) as fast:
         with GrblDriver(fast.port, settings, toolpath.sheet) as driver:
             started = time.perf_counter()
             PlotJob(toolpath, driver).run()
@@ -122,7 +122,7 @@ def bench_streaming(realtime_strokes: int) -> dict:
         fast_stats = fast.stats
     few_strokes = toolpath.strokes[:realtime_strokes]
     few = Toolpath(toolpath.sheet, toolpath.pens, few_strokes, toolpath.stats, toolpath.home)
-    with GrblSimulator(speedup=1.0) as real:
+    with GrblSimulator(speedup=1.0, baud=settings.baud) as real:
         with GrblDriver(real.port, settings, toolpath.sheet) as driver:
             PlotJob(few, driver).run()
         real_stats = real.stats

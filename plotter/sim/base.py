@@ -69,14 +69,25 @@ class PtySimulator(ABC):
 
     speedup: simulated seconds per real second (moves, dwells, homing).
     faults: fired by command-line count; see FAULT_KINDS.
+    baud: if given, bytes from the host arrive no faster than a serial line at this speed
+    (10 bits a byte); a pty alone is much faster than any real link.
     """
 
     protocol: ClassVar[str]
     units_per_mm: ClassVar[float] = 1.0  # device units per mm, for pictures
     y_up: ClassVar[bool] = False  # device Y points up (G-code, HPGL) or down (AxiDraw)
 
-    def __init__(self, speedup: float = 1.0, faults: list[Fault] | None = None, seed: int = 0):
+    def __init__(
+        self,
+        speedup: float = 1.0,
+        faults: list[Fault] | None = None,
+        seed: int = 0,
+        baud: int | None = None,
+    ):
         self.speedup = speedup
+        self.baud = baud
+        self._byte_credit = 0.0
+        self._credit_at = time.monotonic()
         self.faults = sorted(faults or [], key=lambda f: f.at_line)
         self.stats = SimStats()
         self.rng = random.Random(seed)
@@ -251,9 +262,12 @@ class PtySimulator(ABC):
         wait = min(0.002, max(0.0, self._next_event_in() / self.speedup))
         want_write = [self._master] if self._out else []
         readable, writable, _ = select.select([self._master], want_write, [], wait)
-        if readable:
+        budget = self._readable_bytes() if readable else 0
+        if readable and not budget:
+            time.sleep(0.0005)  # the emulated line has not delivered a byte yet
+        elif readable:
             try:
-                data = os.read(self._master, 4096)
+                data = os.read(self._master, budget)
             except BlockingIOError:
                 data = b""
             except OSError:
@@ -274,6 +288,17 @@ class PtySimulator(ABC):
                 del self._out[:written]
             except (BlockingIOError, OSError):
                 pass
+
+    def _readable_bytes(self) -> int:
+        """How many bytes the emulated serial line has delivered since the last read."""
+        if self.baud is None:
+            return 4096
+        now = time.monotonic()
+        self._byte_credit = min(self._byte_credit + (now - self._credit_at) * self.baud / 10, 64.0)
+        self._credit_at = now
+        whole = int(self._byte_credit)
+        self._byte_credit -= whole
+        return whole
 
     # -- protocol hooks ------------------------------------------------------------------
     @abstractmethod

@@ -44,7 +44,7 @@ class GrblSimulator(PtySimulator):
     pen: "servo" (M3 with S > 0 lowers the pen; M5 or S0 lifts it) or "z" (Z below
     z_down_mm is down). homing: $22=1, a limit switch at the origin; a power cycle then
     forgets the position and locks in alarm until $H. max_rate_mm_min: G0 speed.
-    error_code: what an injected "error" fault answers.
+    error_code: what an injected "error" fault answers. baud: see PtySimulator.
     """
 
     protocol = "grbl"
@@ -63,6 +63,7 @@ class GrblSimulator(PtySimulator):
         max_rate_mm_min: float = 9000.0,
         bed_mm: tuple[float, float] = (450.0, 450.0),
         error_code: int = 20,
+        baud: int | None = None,
     ) -> None:
         self.pen = pen
         self.z_down_mm = z_down_mm
@@ -76,7 +77,7 @@ class GrblSimulator(PtySimulator):
         self.alarm = homing  # GRBL with homing enabled starts locked
         self._booting_until: float | None = None  # a restart's boot time: input is lost
         self._reset_controller()
-        super().__init__(speedup, faults, seed)
+        super().__init__(speedup, faults, seed, baud)
 
     # -- state ---------------------------------------------------------------------------
     def _reset_controller(self) -> None:

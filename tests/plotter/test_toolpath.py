@@ -140,3 +140,16 @@ def test_missing_file_is_a_clear_error(tmp_path) -> None:
 def test_unknown_paper_size_names_the_known_ones() -> None:
     with pytest.raises(PlotterError, match="A4"):
         parse_sheet("B7")
+
+
+def test_merge_joins_ends_within_tolerance_reversing_lines_as_needed() -> None:
+    a = np.array([0 + 0j, 10 + 0j])
+    b = np.array([20 + 0j, 10.03 + 0j])  # reversed, and 0.03 mm from a's end
+    c = np.array([20 + 0j, 30 + 5j])
+    far = np.array([50 + 50j, 60 + 50j])
+    merged = merge_lines([a, b, c, far], tolerance=0.05)
+    assert len(merged) == 2
+    chain = max(merged, key=len)
+    assert {complex(chain[0]), complex(chain[-1])} == {0j, 30 + 5j}
+    assert len(chain) == 5  # 10 and 10.03 both kept; the shared 20 once
+    assert len(merge_lines([a, b], tolerance=0.01)) == 2
