@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from plotter.driver import DeviceStatus, Driver
-from plotter.errors import ControllerError, DeviceFault
+from plotter.errors import ControllerError, DeviceFault, PlotterError
 from plotter.gcode import pen_gcode, setup_gcode, stroke_gcode, travel_gcode
 from plotter.grbl_codes import alarm_meaning, error_meaning
 
@@ -71,6 +71,8 @@ class GrblDriver(Driver):
         self.unexpected_oks = 0
         self.lost_oks = 0
         self.max_in_flight = 0
+        self.machine_xy: tuple[float, float] | None = None  # last reported MPos
+        self._last_end: tuple[float, float] | None = None  # where the last stroke ended
 
     # -- coordinates ---------------------------------------------------------------------
     def device_from_paper(self, points: np.ndarray) -> np.ndarray:
@@ -93,10 +95,25 @@ class GrblDriver(Driver):
         link.discard_input(quiet_s=0.05)
         self._reset_stream()
         status = self.query_status()
+        if not first and not self.settings.grbl_homing:
+            self._check_position_kept()
         if status.state == "Alarm" or (first and self.settings.grbl_homing):
             self._clear_alarm()
         self.send_lines(setup_gcode(self.settings))
         self.pen_is_down = False
+
+    def _check_position_kept(self) -> None:
+        """A power-cycled GRBL restarts at 0,0 wherever the carriage is; without homing
+        nothing can put it right, and plotting on would draw everything shifted."""
+        if self._last_end is None or self.machine_xy != (0.0, 0.0):
+            return
+        if float(np.hypot(*self._last_end)) > 1.0:
+            x, y = self._last_end
+            raise PlotterError(
+                f"GRBL restarted and lost its position: it says 0,0 but the pen was near "
+                f"{x:.1f},{y:.1f} (machine mm). Move the pen to the origin by hand, or enable "
+                "homing (grbl_homing = true, with limit switches), then resume"
+            )
 
     def _wait_banner(self, timeout: float) -> None:
         link = self._link()
@@ -171,6 +188,8 @@ class GrblDriver(Driver):
         self.pen_is_down = True
         self.send_lines([*lines, "$G"], until_marker=True)
         self.pen_is_down = False
+        end = self.device_from_paper(points[-1:])[0]
+        self._last_end = (float(end[0]), float(end[1]))
 
     def hold(self) -> None:
         self._link().write(FEED_HOLD)
@@ -319,6 +338,7 @@ class GrblDriver(Driver):
         if pos:
             try:
                 mx, my = (float(v) for v in pos.split(",")[:2])
+                self.machine_xy = (mx, my)
                 ((x, y),) = self.paper_from_device(np.array([[mx, my]]))
             except ValueError:
                 pass

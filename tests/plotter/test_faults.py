@@ -137,3 +137,11 @@ def test_a_controller_that_never_comes_back_is_a_clear_error(
     settings = _settings(quick, "grbl").with_options(reconnect_timeout_s=1.0)
     with pytest.raises(PlotterError, match="cannot reach the plotter .* --resume"):
         plot_on_simulator(small_toolpath, settings, speedup=100, faults=[Fault("stall", 50, 30.0)])
+
+
+def test_grbl_power_cycle_without_homing_stops_instead_of_drawing_shifted(
+    small_toolpath: Toolpath, quick: PlotterSettings
+) -> None:
+    settings = quick.with_options(device="grbl", grbl_homing=False)
+    with pytest.raises(PlotterError, match="lost its position.*enable homing"):
+        plot_on_simulator(small_toolpath, settings, speedup=100, faults=[Fault("vanish", 60, 0.3)])
