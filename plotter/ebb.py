@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from plotter.driver import DeviceStatus, Driver
-from plotter.errors import ControllerError, DeviceFault
+from plotter.errors import ControllerError, DeviceFault, PortError
 
 __all__ = ["EbbDriver", "ebb_moves"]
 
@@ -25,6 +25,7 @@ log = logging.getLogger("dreamdraw.plotter.ebb")
 _HEX = re.compile(r"^[0-9A-Fa-f]{2}$")
 _STEPS = re.compile(r"^-?\d+,-?\d+$")
 _ERROR = re.compile(r"^!(\d+)\s*Err:?\s*(.*)$")
+_MIN_FIRMWARE = (2, 6, 2)
 _NUMBERS = re.compile(r"^-?\d+(,-?\d+)*$")
 
 
@@ -84,6 +85,12 @@ class EbbDriver(Driver):
         link.discard_input(quiet_s=0.05)
         reply = self._query("V", lambda line: "EBB" in line, self.settings.connect_timeout_s)
         self.version = reply
+        found = re.search(r"(\d+)\.(\d+)\.(\d+)", reply)
+        if found and tuple(int(g) for g in found.groups()) < _MIN_FIRMWARE:
+            raise PortError(
+                f"EiBotBoard firmware {found.group(0)} is too old: QG needs 2.6.2 or newer; "
+                "update it with the EBB firmware updater"
+            )
         if not first:  # halt whatever the board still had queued from before the fault
             self._query("ES", lambda line: line == "OK")
         self.command("EM,1,1")  # both motors on, 1/16 microstepping

@@ -244,11 +244,16 @@ class HpglDriver(Driver):
         return position, 0  # type: ignore[return-value]
 
     def _io_error_text(self) -> str:
+        """What ESC.E (I/O error) and ESC.O (status) say, for a fault's message."""
         try:
             code = self._device_query(b".E", timeout=0.5)
+            status = self._device_query(b".O", timeout=0.5)
         except DeviceFault:
             return "no answer to ESC.E either"
-        return f"I/O error {code}: {HPGL_IO_ERRORS.get(code, 'none')}" if code else "no I/O error"
+        error = (
+            f"I/O error {code}: {HPGL_IO_ERRORS.get(code, 'unknown')}" if code else "no I/O error"
+        )
+        return f"{error}, status {status}"
 
     def abort(self) -> None:
         self._link().write(ESC + b".K" + b"PU;")
