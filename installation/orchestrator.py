@@ -30,11 +30,11 @@ from installation.drawing_stage import DrawFunction, DrawingStage
 from installation.faults import FaultLog
 from installation.moderation import WordList
 from installation.plot_queue import PlotEntry, PlotQueue
-from installation.plotting import PenInfo, PlotterStation, Progress
+from installation.plotting import PlotterStation
 from installation.sections import Config
 from installation.states import Event, Journey, Screen, State
 from installation.status import StatusServer, write_status
-from plotter import PlotterError
+from plotter import PenInfo, PlotterError, Progress
 from speech import (
     SAMPLE_RATE,
     AudioSource,

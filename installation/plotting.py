@@ -9,19 +9,31 @@ from pathlib import Path
 
 import numpy as np
 
-from plotter import PlotterError, PlotterSettings
-from plotter.driver import Driver, open_driver
-from plotter.job import JobFile, JobResult, PlotJob, Progress
-from plotter.sim import Fault, GrblSimulator
-from plotter.toolpath import PenInfo, Toolpath, plan_toolpath
+from plotter import (
+    Driver,
+    Fault,
+    JobFile,
+    JobResult,
+    PenInfo,
+    PlotJob,
+    PlotterError,
+    PlotterSettings,
+    Progress,
+    PtySimulator,
+    Toolpath,
+    drawn_on_paper,
+    open_driver,
+    plan_toolpath,
+    simulator_for,
+)
 
-__all__ = ["PlotterStation", "Progress", "PenInfo", "Toolpath", "JobResult", "Fault"]
+__all__ = ["PlotterStation"]
 
 log = logging.getLogger("dreamdraw.show.plotter")
 
 
 class PlotterStation:
-    """One plotter on `port` (or a simulated GRBL plotter): plots SVG files, resuming job files.
+    """One plotter on `port` (or a simulated one): plots SVG files, resuming job files.
 
     state: "idle", "plotting", "missing" (cannot be reached; drawings wait) or "closed".
     """
@@ -30,7 +42,7 @@ class PlotterStation:
         self,
         settings: PlotterSettings,
         port: str | None = None,
-        simulator: GrblSimulator | None = None,
+        simulator: PtySimulator | None = None,
     ) -> None:
         self.settings = settings
         self.port = port or (simulator.port if simulator is not None else settings.port)
@@ -46,10 +58,10 @@ class PlotterStation:
     def simulated(
         cls, settings: PlotterSettings, speedup: float = 20.0, faults: list[Fault] | None = None
     ) -> PlotterStation:
-        """A station on a GRBL simulator on a pty (started here, stopped by close())."""
-        simulator = GrblSimulator(speedup=speedup, faults=faults)
+        """A station on a simulator of the configured device on a pty (stopped by close())."""
+        simulator = simulator_for(settings, speedup=speedup, faults=faults)
         simulator.start()
-        return cls(settings.with_options(device="grbl"), simulator=simulator)
+        return cls(settings, simulator=simulator)
 
     def connect(self) -> None:
         """Reach the plotter; PlotterError (state "missing") when it does not answer."""
@@ -125,7 +137,7 @@ class PlotterStation:
         """What the simulated pen drew so far, as (n, 2) arrays in paper mm (simulator only)."""
         if self.simulator is None or self._last_driver is None:
             return []
-        return [self._last_driver.paper_from_device(p) for p in self.simulator.drawn_paths()]
+        return drawn_on_paper(self.simulator, self._last_driver)
 
     def close_driver(self) -> None:
         if self.driver is not None:

@@ -17,8 +17,8 @@ from drawing import draw, load_clip  # noqa: E402
 from installation.config import config_from_dict  # noqa: E402
 from installation.kiosk import Kiosk, wrap_text  # noqa: E402
 from installation.orchestrator import Show  # noqa: E402
-from installation.plotting import PenInfo, Progress  # noqa: E402
 from installation.states import Event, State  # noqa: E402
+from plotter import PenInfo, Progress  # noqa: E402
 from speech import ArraySource  # noqa: E402
 
 HOSTILE = (

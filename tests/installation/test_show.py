@@ -17,10 +17,10 @@ from installation.config import config_from_dict
 from installation.drawing_stage import load_show_clip
 from installation.faults import FaultLog
 from installation.orchestrator import Show, clean_dream, sweep_retention
-from installation.plotting import Fault, PlotterStation
+from installation.plotting import PlotterStation
 from installation.states import State
 from installation.status import StatusServer, format_status, read_status
-from plotter.sim import GrblSimulator
+from plotter import Fault, GrblSimulator, compare_trace
 from speech import ArraySource, FileSource, load_audio, load_engine
 
 DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
@@ -143,8 +143,6 @@ def test_a_typed_dream_is_drawn_archived_plotted_and_analysed(make_show, simulat
 
 
 def test_the_pen_draws_exactly_the_toolpath(make_show, simulator):
-    from plotter.trace import compare_trace
-
     show = make_show(plotter=station(simulator))
     typed_visit(show, "a red door in the sea")
     assert show.wait_until(lambda: len(show.plotted) == 1, WAIT_S)

@@ -15,11 +15,10 @@ from archive import RecordFilter, open_archive
 from drawing import load_clip
 from installation.config import config_from_dict
 from installation.orchestrator import Show
-from installation.plotting import Fault, PlotterStation
+from installation.plotting import PlotterStation
 from installation.rehearsal import rehearse, visitor_sounds
 from installation.states import TRANSITIONS
-from plotter.sim import GrblSimulator
-from plotter.trace import compare_trace
+from plotter import Fault, GrblSimulator, compare_trace
 from speech import ArraySource, load_engine
 
 DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
