@@ -165,3 +165,16 @@ def test_letterboxed_square_keeps_the_drawing_centred(line_drawing):
     assert square.shape == (3, 224, 224)
     assert torch.allclose(square[:, :20, :], torch.ones(3, 20, 224))  # white band on top
     assert letterbox(line_drawing.render()).shape[-1] == 300
+
+
+def test_stroke_ablation_of_a_classic_drawing_removes_each_stroke(scorer, line_drawing):
+    line_drawing.mode = "classic"
+    for stroke in line_drawing.strokes:
+        stroke.rgba = (0.2, 0.4, 0.6, 0.8)
+        stroke.width_px = 6.0
+    bank = caption_bank(["whale"])
+    feats = scorer.encode_texts(bank.captions)
+    result = ablate_strokes(scorer, line_drawing, bank, feats)
+    assert len(result.carries) == 5
+    assert sorted(result.strongest) == [0, 1, 2, 3, 4]
+    assert result.drop[result.strongest[0]] >= result.drop[result.strongest[-1]]
