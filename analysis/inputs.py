@@ -73,7 +73,8 @@ def _read_raster(path: Path) -> Tensor:
 
 
 def _rasterise_svg(path: Path) -> Tensor:
-    """Line art of any SVG (paths, shapes; layers keep their stroke colour) on white."""
+    """Line art of any SVG (paths and shapes, 2 px lines) on white; a layer with a vpype
+    colour keeps it, everything else is drawn black."""
     import vpype
     from PIL import Image, ImageDraw
 

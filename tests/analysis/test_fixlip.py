@@ -161,3 +161,21 @@ def test_shapiq_conversion_keeps_values_and_pairs():
     assert values.index == "FBII"
     assert values[(1,)] == pytest.approx(result.first_order[1])
     assert values[(0, 5)] == pytest.approx(result.interactions[0, 5])
+
+
+def test_sampled_coalitions_recover_a_game_of_order_two_exactly():
+    n = 12
+    rng = np.random.default_rng(9)
+    linear = torch.from_numpy(rng.normal(size=n))
+    pairs = torch.from_numpy(np.triu(rng.normal(size=(n, n)), 1))
+
+    def value(coalitions: torch.Tensor) -> torch.Tensor:
+        x = coalitions.double()
+        return 0.3 + x @ linear + ((x @ pairs) * x).sum(dim=1)
+
+    result = fixlip(FunctionGame(n, value), budget=2**10, p=0.3)
+    assert not result.exact
+    np.testing.assert_allclose(result.interactions, (pairs + pairs.T).numpy(), atol=1e-8)
+    np.testing.assert_allclose(result.first_order, linear.numpy(), atol=1e-8)
+    assert result.intercept == pytest.approx(0.3)
+    assert result.r2 == pytest.approx(1.0)

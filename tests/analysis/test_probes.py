@@ -178,3 +178,25 @@ def test_stroke_ablation_of_a_classic_drawing_removes_each_stroke(scorer, line_d
     assert len(result.carries) == 5
     assert sorted(result.strongest) == [0, 1, 2, 3, 4]
     assert result.drop[result.strongest[0]] >= result.drop[result.strongest[-1]]
+
+
+def test_a_foreign_svg_is_rasterised_as_line_art(tmp_path):
+    svg = tmp_path / "circle.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="50mm" viewBox="0 0 100 50">'
+        '<circle cx="25" cy="25" r="20" stroke="red" fill="none"/>'
+        '<path d="M 60 10 L 90 40" stroke="black"/></svg>',
+        encoding="utf-8",
+    )
+    image, source = load_picture(svg)
+    assert source is None
+    assert image.shape[1] < image.shape[2]  # keeps the landscape shape
+    ink = image.sum(dim=0) < 0.3
+    assert 0.002 < float(ink.float().mean()) < 0.2  # thin lines on white paper
+
+
+def test_an_svg_without_lines_is_blank(tmp_path):
+    svg = tmp_path / "empty.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>')
+    with pytest.raises(AnalysisError, match="blank"):
+        load_picture(svg)
