@@ -122,7 +122,7 @@ def _one_dream(
     if show.config.show.analyse:
         _wait(
             show,
-            lambda: show.counters["analysed"] or show.faults.counts.get("analysis_failed"),
+            lambda: show.counters["analysed"] + show.counters["analysis_failed"] > 0,
             "the analysis",
             timeout_s,
         )

@@ -26,6 +26,9 @@ FAULT_KINDS: dict[str, str] = {
     "drawing_failed": "a drawing failed",
     "speech_failed": "listening or transcription failed",
     "analysis_failed": "the analysis of a pair failed",
+    "plotting_failed": "the plotting worker failed (it restarts by itself)",
+    "housekeeping_failed": "the timers' worker failed (it restarts by itself)",
+    "pen_change": "the plotter waits for the attendant to change pens",
     "plot_queue_full": "the plot queue is full: new drawings are archived but not plotted",
 }
 

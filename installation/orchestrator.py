@@ -16,14 +16,13 @@ import wave
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from analysis import analyse_pair
-from archive import Archive, ArchiveError, Consent, Record, RecordFilter, RecordNotFound
+from archive import Archive, ArchiveError, Consent, Record, RecordNotFound
 from archive import open_archive as _open_archive
 from drawing import ClipModel, Drawing, DrawProgress, load_clip
 from installation.drawing_stage import DrawFunction, DrawingStage
@@ -31,10 +30,11 @@ from installation.faults import FaultLog
 from installation.moderation import WordList
 from installation.plot_queue import PlotEntry, PlotQueue
 from installation.plotting import PlotterStation
+from installation.retention import sweep_retention
 from installation.sections import Config
 from installation.states import Event, Journey, Screen, State
 from installation.status import StatusServer, write_status
-from plotter import PenInfo, PlotterError, Progress
+from plotter import JobResult, PenInfo, PlotterError, Progress, Toolpath
 from speech import (
     SAMPLE_RATE,
     AudioSource,
@@ -45,7 +45,7 @@ from speech import (
     transcribe,
 )
 
-__all__ = ["Dream", "PlotOutcome", "Show", "clean_dream", "sweep_retention"]
+__all__ = ["Dream", "PlotOutcome", "Show", "clean_dream"]
 
 log = logging.getLogger("dreamdraw.show")
 
@@ -64,19 +64,6 @@ def clean_dream(text: str, max_chars: int) -> str:
         if unicodedata.category(c) != "Cf" or c == "\u200d"
     )
     return " ".join(kept.split())[:max_chars].strip()
-
-
-def sweep_retention(archive: Archive, days: int, now: datetime | None = None) -> int:
-    """Delete pairs older than `days` (0: keep all); returns how many were deleted."""
-    if days <= 0:
-        return 0
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    old = [r.id for r in archive.iter_records(RecordFilter(until=cutoff, include_hidden=True))]
-    for record_id in old:
-        archive.delete(record_id, actor="retention")
-    if old:
-        log.info("retention: deleted %d pairs older than %d days", len(old), days)
-    return len(old)
 
 
 def _wav_bytes(audio: np.ndarray) -> bytes:
@@ -113,8 +100,8 @@ class PlotOutcome:
     """
 
     record_id: int
-    toolpath: Any
-    result: Any
+    toolpath: Toolpath
+    result: JobResult
     trace: list[np.ndarray]
     faults: int = 0
 
@@ -243,7 +230,7 @@ class Show:
                     return
                 except Exception as exc:
                     self.faults.report(
-                        f"{name}_failed" if name != "housekeeping" else "archive_error",
+                        f"{name}_failed",
                         f"the {name} worker failed and restarts: {exc!r}",
                         severity="error",
                         active=False,
@@ -375,7 +362,8 @@ class Show:
             self._last_retention = now
             try:
                 deleted = sweep_retention(self.archive, self.config.consent.retention_days)
-                self.counters["deleted_by_retention"] += deleted
+                if deleted:
+                    self.counters["deleted_by_retention"] += deleted
             except ArchiveError as exc:
                 self.faults.report("archive_error", f"retention sweep failed: {exc}", active=False)
         if now - self._last_status >= _STATUS_EVERY_S:
@@ -544,6 +532,8 @@ class Show:
         finally:
             self._drawing_busy.clear()
         plotting = self.plotter is not None and len(self.plot_queue) < self.plot_queue.capacity
+        if not plotting:
+            self.counters["plot_skipped"] += 1
         if self.plotter is not None and not plotting:
             self.faults.report(
                 "plot_queue_full",
@@ -620,6 +610,7 @@ class Show:
             self.archive.set_plot_status(entry.record_id, "plotting")
         except RecordNotFound:  # a curator deleted the pair meanwhile
             self.plot_queue.remove(entry)
+            self.counters["plot_skipped"] += 1
             return True
         except (ArchiveError, OSError) as exc:
             self._archive_failed(exc)
@@ -734,8 +725,10 @@ class Show:
             )
             self.counters["analysed"] += 1
         except RecordNotFound:
+            self.counters["analysis_skipped"] += 1
             return
         except Exception as exc:
+            self.counters["analysis_failed"] += 1
             if _is_disk_full(exc):
                 self._disk_full(f"the analysis could not be stored: {exc}")
             self.faults.report(

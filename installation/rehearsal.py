@@ -83,11 +83,13 @@ def rehearse(show: Show, visitors: int, step_timeout_s: float = 120.0) -> Rehear
                     report.accepted.append(text)
 
         def settled() -> bool:
-            drawn = show.counters["archived"] + show.counters["draw_failed"]
-            plotting = show.plotter is not None and (
-                len(show.plot_queue) > 0 or show.plotter.state == "plotting"
+            c = show.counters
+            drawn = c["archived"] + c["draw_failed"] >= len(report.accepted)
+            placed = c["plotted"] + c["plot_skipped"] >= c["archived"]
+            analysed = not show.config.show.analyse or (
+                c["analysed"] + c["analysis_failed"] + c["analysis_skipped"] >= c["archived"]
             )
-            return drawn >= len(report.accepted) and not plotting and show.analysis_queue.empty()
+            return drawn and placed and analysed
 
         if not show.wait_until(settled, step_timeout_s * 3):
             raise ShowError("the show did not finish the rehearsal's dreams in time")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from PIL import Image
 
 from archive import open_archive
 from installation.cli import cli
+from installation.status import read_status
 
 DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
 
@@ -21,15 +24,19 @@ FAST_VENUE = """
 [venue]
 name = "test venue"
 [drawing]
+clip = "test:tiny"
 strokes = 12
 iterations = 2
 augmentations = 0
 canvas_px = 32
 [analysis]
+clip = "test:tiny"
 fixlip = false
 figures = false
 [plot_queue]
 simulator_speedup = 200.0
+[show]
+status_port = 0
 """
 
 
@@ -103,3 +110,36 @@ def test_demo_without_text_or_wav_is_a_one_line_error(tmp_path):
     assert result.returncode == 2
     assert "error: give the demo either a dream TEXT or --wav FILE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_shows_the_kiosk_headless_and_stops_cleanly_on_interrupt(tmp_path, venue):
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "dummy",
+        "SDL_AUDIODRIVER": "dummy",
+        "DREAMDRAW_DATA_DIR": str(data),
+        "HF_HUB_OFFLINE": "1",
+    }
+    command = ["run", "--config", str(venue), "--keyboard", "--simulate-plotter"]
+    show = subprocess.Popen(
+        [sys.executable, "-m", "installation.cli", *command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not (read_status(data) or {}).get("running"):
+            assert show.poll() is None, show.communicate()
+            time.sleep(0.5)
+        status = read_status(data)
+        assert status["running"] and status["state"] == "attract" and status["keyboard_mode"]
+        assert status["plotter"]["state"] == "idle"
+    finally:
+        show.send_signal(signal.SIGINT)
+        _, stderr = show.communicate(timeout=60)
+    assert show.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert read_status(data)["running"] is False

@@ -16,8 +16,9 @@ from drawing import DrawingError, draw, load_clip
 from installation.config import config_from_dict
 from installation.drawing_stage import load_show_clip
 from installation.faults import FaultLog
-from installation.orchestrator import Show, clean_dream, sweep_retention
+from installation.orchestrator import Show, clean_dream
 from installation.plotting import PlotterStation
+from installation.retention import sweep_retention
 from installation.states import State
 from installation.status import StatusServer, format_status, read_status
 from plotter import Fault, GrblSimulator, compare_trace
