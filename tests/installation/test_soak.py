@@ -100,12 +100,13 @@ def test_many_visitors_are_each_archived_once_and_plotted_as_drawn(tmp_path, fau
     plotted_ids = sorted(r.id for r in kept if r.plot_status == "plotted")
     assert sorted(o.record_id for o in show.plotted) == plotted_ids
 
-    # What the pen drew is what was planned: every stroke whole, nothing else, and a stroke
-    # drawn again only where a fault interrupted it.
+    # What the pen drew is what was planned: every stroke whole, and beyond that only the
+    # stroke each fault interrupted (drawn again, or a fragment of it left on the paper).
     for outcome in show.plotted:
         trace = compare_trace(outcome.toolpath, outcome.trace)
-        assert not trace.missing and not trace.extra, trace.summary()
-        assert len(trace.drawn_more_than_once) <= outcome.faults, trace.summary()
+        assert not trace.missing, trace.summary()
+        redrawn = len(trace.drawn_more_than_once) + len(trace.extra)
+        assert redrawn <= outcome.faults, trace.summary()
     assert faulty_plotter.stats.faults, "no plotter fault fired; the soak proves nothing"
 
     # The queues never held more than their bounds.
