@@ -1,4 +1,4 @@
-"""The `dreamdraw` command line: real processes, one-line errors, never a traceback."""
+"""The `dreamdraw` command line: one-line errors, never a traceback; real processes end to end."""
 
 from __future__ import annotations
 
@@ -9,6 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from installation.cli import main
+
+
+def dreamdraw_in_process(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """Run the CLI's entry point in this process: (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def dreamdraw(
@@ -25,20 +38,22 @@ def dreamdraw(
     )
 
 
-def test_config_init_writes_a_file_that_checks(tmp_path):
+def test_config_init_writes_a_file_that_checks(tmp_path, capsys):
     path = tmp_path / "venue.toml"
-    assert dreamdraw("config", "init", str(path)).returncode == 0
-    result = dreamdraw("config", "check", str(path))
-    assert result.returncode == 0 and "ok" in result.stdout
+    assert dreamdraw_in_process(capsys, "config", "init", str(path))[0] == 0
+    code, out, _ = dreamdraw_in_process(capsys, "config", "check", str(path))
+    assert code == 0 and "ok" in out
 
 
-def test_bad_config_exits_nonzero_with_the_key_and_no_traceback(tmp_path):
+def test_bad_config_exits_nonzero_with_the_key_and_no_traceback(tmp_path, capsys):
     path = tmp_path / "venue.toml"
     path.write_text('[drawing]\niterations = "lots"\n')
-    result = dreamdraw("--config", str(path), "draw", "a cat", "--out", str(tmp_path / "o"))
-    assert result.returncode == 2
-    assert "drawing.iterations must be an integer" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, _, err = dreamdraw_in_process(
+        capsys, "--config", str(path), "draw", "a cat", "--out", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert "drawing.iterations must be an integer" in err
+    assert "Traceback" not in err
 
 
 def test_draw_writes_json_svg_png_and_prints_the_score(tmp_path):
@@ -75,18 +90,21 @@ def test_draw_writes_json_svg_png_and_prints_the_score(tmp_path):
         (["", "--clip", "test:tiny"], "empty"),
         (["a cat", "--strokes", "0", "--clip", "test:tiny"], "strokes must be positive"),
         (["a cat", "--paper", "B9", "--clip", "test:tiny"], "unknown paper size"),
+        (["a cat", "--device", "tpu"], "unknown device"),
+        (["a cat", "--pens", "#12:x"], "width must be a number"),
     ],
 )
-def test_bad_draw_input_is_one_clear_line(tmp_path, args, message):
-    result = dreamdraw("draw", *args, "--out", str(tmp_path / "o"))
-    assert result.returncode == 2 and message in result.stderr
-    assert "Traceback" not in result.stderr
+def test_bad_draw_input_is_one_clear_line(tmp_path, capsys, args, message):
+    code, _, err = dreamdraw_in_process(capsys, "draw", *args, "--out", str(tmp_path / "o"))
+    assert code == 2 and message in err
+    assert "Traceback" not in err
 
 
-def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
+def test_unreadable_checkpoint_is_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
-    result = dreamdraw(
+    code, _, err = dreamdraw_in_process(
+        capsys,
         "draw",
         "a cat",
         "--out",
@@ -96,8 +114,7 @@ def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
         "--clip-checkpoint",
         str(bad),
     )
-    assert result.returncode == 2 and "cannot read CLIP checkpoint" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert code == 2 and "cannot read CLIP checkpoint" in err
 
 
 def test_missing_weights_offline_name_models_pull_and_clip_checkpoint(tmp_path):
