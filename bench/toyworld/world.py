@@ -580,8 +580,11 @@ def _split_long(points: Tensor, max_segments: int = 4) -> list[Tensor]:
     return [points[3 * i : 3 * min(k, i + max_segments) + 1] for i in range(0, k, max_segments)]
 
 
-def render_scenes(scenes: list[Scene], per_call: int = 64) -> Tensor:
-    """Render scenes (all of one size S) to RGB [B, 3, S, S] in [0, 1], pen ink on white.
+def render_scenes(
+    scenes: list[Scene], per_call: int = 64, device: str | torch.device = "cpu"
+) -> Tensor:
+    """Render scenes (all of one size S) to RGB [B, 3, S, S] in [0, 1] (on the CPU), pen ink
+    on white; the rasterizer runs on `device`.
 
     Scenes are laid out side by side on one large sheet with a white gutter so that one
     `rasterize` call draws `per_call` of them; long strokes are cut into pieces of at
@@ -609,13 +612,13 @@ def render_scenes(scenes: list[Scene], per_call: int = 64) -> Tensor:
         k = max((len(p) - 1) // 3 for p in pieces)
         points = torch.stack([torch.cat([p, p[-1:].expand(3 * k + 1 - len(p), 2)]) for p in pieces])
         batch = StrokeBatch(
-            points,
-            torch.tensor([(len(p) - 1) // 3 for p in pieces]),
-            torch.tensor(widths, dtype=torch.float32),
-            torch.tensor(colours, dtype=torch.float32),
+            points.to(device),
+            torch.tensor([(len(p) - 1) // 3 for p in pieces], device=device),
+            torch.tensor(widths, dtype=torch.float32, device=device),
+            torch.tensor(colours, dtype=torch.float32, device=device),
         )
         with torch.no_grad():
-            sheet = rasterize(batch, rows * cell, cols * cell, mode="ink", samples=8)
+            sheet = rasterize(batch, rows * cell, cols * cell, mode="ink", samples=8).cpu()
         for i in range(len(chunk)):
             y, x = (i // cols) * cell + 4, (i % cols) * cell + 4
             out.append(sheet[:, y : y + size, x : x + size])
