@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from analysis import analyse_pair
 from archive import Archive, ArchiveError, Consent, Record, RecordNotFound
 from archive import open_archive as _open_archive
-from drawing import ClipModel, Drawing, DrawProgress, load_clip
+from drawing import ClipModel, Drawing, DrawProgress
+from installation.analysis_stage import analyse_and_store, analysis_clip
 from installation.drawing_stage import DrawFunction, DrawingStage
 from installation.faults import FaultLog
 from installation.moderation import WordList
@@ -686,47 +686,21 @@ class Show:
                 time.sleep(0.05)  # a visitor is watching a drawing: it has the processor first
             self._analyse_one(record, drawing, dream)
 
-    def _analysis_clip(self) -> ClipModel:
-        """The drawing's CLIP, unless [analysis] names another model (loaded once, on first use)."""
-        a, d = self.config.analysis, self.config.drawing
-        if (a.clip, a.clip_checkpoint) == (d.clip, d.clip_checkpoint):
-            return self.drawing.clip
-        return load_clip(a.clip, a.clip_checkpoint, self.drawing.clip.device)
-
     def _analyse_one(self, record: Record, drawing: Drawing, dream: Dream) -> None:
-        transcript = dream.transcript
-        logprobs = [s.avg_logprob for s in transcript.segments]
-        settings = self.config.analysis
+        assert record.id is not None
         try:
-            with tempfile.TemporaryDirectory(dir=self.data_dir) as tmp:
-                result = analyse_pair(
-                    dream.prompt,
-                    drawing,
-                    self._analysis_clip(),
-                    settings,
-                    out_dir=tmp if settings.figures else None,
-                    speech_logprob=float(np.mean(logprobs)) if logprobs else None,
-                    translated=transcript.language not in (None, "en"),
-                )
-                figures = {
-                    Path(name).stem[:48]: (Path(tmp) / name).read_bytes()
-                    for name in result.figures
-                    if (Path(tmp) / name).is_file()
-                }
-            assert record.id is not None
-            self.archive.attach_analysis(
+            analyse_and_store(
+                self.archive,
                 record.id,
-                result.to_json(),
-                cluster=result.cluster,
-                confidence=result.confidence,
-                rationale=result.rationale,
-                evidence=dataclasses.asdict(result.evidence),
-                figures=figures,
+                drawing,
+                dream.transcript,
+                analysis_clip(self.config.analysis, self.config.drawing, self.drawing.clip),
+                self.config.analysis,
+                self.data_dir,
             )
             self.counters["analysed"] += 1
-        except RecordNotFound:
+        except RecordNotFound:  # a curator deleted the pair meanwhile
             self.counters["analysis_skipped"] += 1
-            return
         except Exception as exc:
             self.counters["analysis_failed"] += 1
             if _is_disk_full(exc):
