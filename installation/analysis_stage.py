@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from analysis import AnalysisSettings, PairAnalysis, analyse_pair
-from archive import Archive
-from drawing import ClipModel, Drawing, DrawSettings, load_clip
-from speech import Transcript
+from analysis import AnalysisError, AnalysisSettings, PairAnalysis, analyse_pair
+from archive import Archive, ArchiveError, RecordFilter
+from drawing import ClipModel, Drawing, DrawingError, DrawSettings, load_clip
+from speech import SpeechError, Transcript
 
-__all__ = ["analyse_and_store", "analysis_clip"]
+log = logging.getLogger(__name__)
+
+__all__ = ["AnalysedRecord", "analyse_and_store", "analyse_archive", "analysis_clip"]
 
 
 def analysis_clip(analysis: AnalysisSettings, drawing: DrawSettings, clip: ClipModel) -> ClipModel:
@@ -60,3 +67,72 @@ def analyse_and_store(
         figures=figures,
     )
     return result
+
+
+@dataclass
+class AnalysedRecord:
+    """What `analyse_archive` did with one record: its cluster, or why it was skipped."""
+
+    id: int
+    cluster: str | None = None
+    confidence: float | None = None
+    error: str | None = None
+
+
+def analyse_archive(
+    archive: Archive,
+    clip: ClipModel,
+    settings: AnalysisSettings,
+    work_dir: Path,
+    *,
+    ids: Iterable[int] = (),
+    since: datetime | None = None,
+    everything: bool = False,
+    only_new: bool = False,
+    progress: Callable[[AnalysedRecord], None] | None = None,
+) -> list[AnalysedRecord]:
+    """Analyse archived pairs (the given ids, those created since a UTC time, or all) and
+    store each result in the archive; a pair that cannot be analysed is reported, not fatal."""
+    ids = list(ids)
+    if not ids and since is None and not everything:
+        raise ArchiveError("say which pairs to analyse: record ids, --since DATE or --all")
+    if ids:
+        selected = ids
+    else:
+        chosen = RecordFilter(since=since, include_hidden=True)
+        selected = [r.id for r in archive.iter_records(chosen) if r.id is not None]
+    done = []
+    for record_id in selected:
+        outcome = _analyse_record(archive, record_id, clip, settings, work_dir, only_new)
+        if outcome is None:
+            continue
+        done.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return done
+
+
+def _analyse_record(
+    archive: Archive,
+    record_id: int,
+    clip: ClipModel,
+    settings: AnalysisSettings,
+    work_dir: Path,
+    only_new: bool,
+) -> AnalysedRecord | None:
+    try:
+        record = archive.get(record_id)
+    except ArchiveError as exc:
+        return AnalysedRecord(record_id, error=str(exc))
+    if only_new and record.analysis:
+        return None
+    try:
+        drawing = Drawing.from_json(json.dumps(record.drawing))
+        transcript = Transcript.from_json(json.dumps(record.transcript))
+        result = analyse_and_store(
+            archive, record_id, drawing, transcript, clip, settings, work_dir
+        )
+    except (DrawingError, SpeechError, AnalysisError, ArchiveError) as exc:
+        log.warning("record %s not analysed: %s", record_id, exc)
+        return AnalysedRecord(record_id, error=str(exc))
+    return AnalysedRecord(record_id, result.cluster, result.confidence)

@@ -17,6 +17,66 @@ def analyse() -> None:
     """Explain dream-drawing pairs and assign their clusters."""
 
 
+def _settings_and_clip(
+    app: AppContext,
+    clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    device: str | None,
+    budget: int | None,
+    p: float | None,
+    no_fixlip: bool,
+):
+    """The config's [analysis] settings with the command line's overrides, and its CLIP."""
+    from analysis import AnalysisError
+    from drawing import load_clip, resolve_device
+
+    changes: dict[str, object] = {}
+    for key, value in (
+        ("clip", clip_spec),
+        ("clip_checkpoint", str(clip_checkpoint) if clip_checkpoint else None),
+        ("device", device),
+        ("fixlip_budget", budget),
+        ("fixlip_p", p),
+    ):
+        if value is not None:
+            changes[key] = value
+    if no_fixlip:
+        changes["fixlip"] = False
+    try:
+        settings = dataclasses.replace(app.config.analysis, **changes)
+    except ValueError as exc:
+        raise AnalysisError(str(exc)) from None
+    return settings, load_clip(
+        settings.clip, settings.clip_checkpoint, resolve_device(settings.device)
+    )
+
+
+def _clip_options(command):
+    """The options every command that loads CLIP shares."""
+    for option in reversed(
+        [
+            click.option(
+                "--clip", "clip_spec", help="open_clip NAME:TAG, or test:tiny (random, offline)."
+            ),
+            click.option(
+                "--clip-checkpoint",
+                type=click.Path(exists=True, path_type=Path),
+                help="A local CLIP checkpoint (file with --clip NAME, or an open_clip folder).",
+            ),
+            click.option("--device", help="auto, cpu, cuda or cuda:N (default: the config's)."),
+            click.option("--budget", type=int, help="FIXLIP coalitions (default: the config's)."),
+            click.option(
+                "--p", "p", type=float, help="FIXLIP inclusion probability (default: the config's)."
+            ),
+            click.option(
+                "--no-fixlip", is_flag=True, help="Skip FIXLIP (alignment and probes only)."
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @analyse.command("pair")
 @click.argument("text")
 @click.argument("drawing", type=click.Path(path_type=Path))
@@ -27,16 +87,7 @@ def analyse() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for analysis.json and the figures (created).",
 )
-@click.option("--clip", "clip_spec", help="open_clip NAME:TAG, or test:tiny (random, offline).")
-@click.option(
-    "--clip-checkpoint",
-    type=click.Path(exists=True, path_type=Path),
-    help="A local CLIP checkpoint (file with --clip NAME, or an open_clip folder).",
-)
-@click.option("--device", help="auto, cpu, cuda or cuda:N (default: the config's).")
-@click.option("--budget", type=int, help="FIXLIP coalitions (default: the config's).")
-@click.option("--p", "p", type=float, help="FIXLIP inclusion probability (default: the config's).")
-@click.option("--no-fixlip", is_flag=True, help="Skip FIXLIP (alignment and probes only).")
+@_clip_options
 @click.option("--speech-logprob", type=float, help="The transcript's average log-probability.")
 @click.option(
     "--translated/--not-translated", default=None, help="Whether the dream was translated."
@@ -57,26 +108,11 @@ def pair(
     translated: bool | None,
 ) -> None:
     """Analyse the dream TEXT against DRAWING (.json, .svg or .png); writes OUT/analysis.json."""
-    from analysis import AnalysisError, analyse_pair
-    from drawing import load_clip, resolve_device
+    from analysis import analyse_pair
 
-    changes: dict[str, object] = {}
-    for key, value in (
-        ("clip", clip_spec),
-        ("clip_checkpoint", str(clip_checkpoint) if clip_checkpoint else None),
-        ("device", device),
-        ("fixlip_budget", budget),
-        ("fixlip_p", p),
-    ):
-        if value is not None:
-            changes[key] = value
-    if no_fixlip:
-        changes["fixlip"] = False
-    try:
-        settings = dataclasses.replace(app.config.analysis, **changes)
-    except ValueError as exc:
-        raise AnalysisError(str(exc)) from None
-    clip = load_clip(settings.clip, settings.clip_checkpoint, resolve_device(settings.device))
+    settings, clip = _settings_and_clip(
+        app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip
+    )
     result = analyse_pair(
         text,
         drawing,
@@ -200,6 +236,66 @@ def surgery(
     if out_path is not None:
         out_path.write_text(result.to_json(), encoding="utf-8")
         click.echo(f"wrote {out_path}")
+
+
+@analyse.command("archive")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "everything", is_flag=True, help="Every pair in the archive.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Pairs archived since this UTC date or time.",
+)
+@click.option("--only-new", is_flag=True, help="Skip pairs that already have an analysis.")
+@_clip_options
+@pass_app
+def analyse_archive_command(
+    app: AppContext,
+    ids: tuple[int, ...],
+    everything: bool,
+    since,
+    only_new: bool,
+    clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    device: str | None,
+    budget: int | None,
+    p: float | None,
+    no_fixlip: bool,
+) -> None:
+    """Analyse archived pairs (IDS, --since DATE or --all) and store results and figures."""
+    from datetime import UTC
+
+    from archive import open_archive
+    from installation.analysis_stage import AnalysedRecord, analyse_archive
+
+    settings, clip = _settings_and_clip(
+        app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip
+    )
+
+    def report(outcome: AnalysedRecord) -> None:
+        if outcome.error:
+            click.echo(f"{outcome.id}: not analysed: {outcome.error}", err=True)
+        else:
+            click.echo(f"{outcome.id}: {outcome.cluster} (confidence {outcome.confidence:.2f})")
+
+    with open_archive(app.data_dir, settings=app.config.archive) as archive:
+        done = analyse_archive(
+            archive,
+            clip,
+            settings,
+            app.data_dir,
+            ids=ids,
+            since=since.replace(tzinfo=UTC) if since else None,
+            everything=everything,
+            only_new=only_new,
+            progress=report,
+        )
+    failed = sum(1 for d in done if d.error)
+    click.echo(f"analysed {len(done) - failed} pairs, {failed} failed")
+    if clip.is_random:
+        click.echo("note: the CLIP model has random weights; the numbers mean nothing", err=True)
+    if failed:
+        raise SystemExit(1)
 
 
 COMMANDS: list[click.Command] = [analyse]

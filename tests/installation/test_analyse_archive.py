@@ -1,0 +1,84 @@
+"""`dreamdraw analyse archive`: the explainability suite over archived pairs, stored back."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from analysis import AnalysisSettings
+from archive import ArchiveError, open_archive
+from drawing import Drawing, Pen, Stroke, load_clip, parse_paper
+from installation.analysis_stage import analyse_archive
+from installation.cli import main
+from speech import Segment, Transcript
+
+
+def a_pair(text: str) -> tuple[Transcript, Drawing]:
+    transcript = Transcript(text, "en", text, [Segment(0.0, 2.0, text, -0.3, 0.01)], duration_s=2.0)
+    strokes = [
+        Stroke(1, [(10 + 20 * i, 20), (30 + 20 * i, 60), (20 + 20 * i, 90), (40 + 20 * i, 100)])
+        for i in range(5)
+    ]
+    drawing = Drawing(158, 112, parse_paper("A4"), [Pen(1, "#000000", 3.0)], strokes, prompt=text)
+    return transcript, drawing
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with open_archive(tmp_path / "data") as store:
+        for text in ("a whale over the city", "two red moons"):
+            transcript, drawing = a_pair(text)
+            store.add(transcript=transcript, drawing=drawing, svg=drawing.to_svg(), venue="test")
+        yield store
+
+
+SETTINGS = dataclasses.replace(AnalysisSettings(), fixlip_budget=64, figures=False)
+
+
+def test_every_selected_pair_gets_a_stored_cluster(archive, tmp_path):
+    done = analyse_archive(archive, load_clip("test:tiny"), SETTINGS, tmp_path, everything=True)
+    assert [d.error for d in done] == [None, None]
+    for outcome in done:
+        record = archive.get(outcome.id)
+        assert record.cluster == outcome.cluster and record.cluster is not None
+        assert record.analysis and record.cluster_rationale
+
+
+def test_only_new_skips_pairs_that_already_have_an_analysis(archive, tmp_path):
+    clip = load_clip("test:tiny")
+    analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[1])
+    again = analyse_archive(archive, clip, SETTINGS, tmp_path, everything=True, only_new=True)
+    assert [d.id for d in again] == [2]
+
+
+def test_a_pair_that_cannot_be_analysed_is_reported_and_the_rest_go_on(archive, tmp_path):
+    broken = archive.add(transcript={"text": "no format"}, drawing={"strokes": "?"}, venue="test")
+    done = analyse_archive(archive, load_clip("test:tiny"), SETTINGS, tmp_path, everything=True)
+    errors = {d.id: d.error for d in done}
+    assert errors[1] is None and errors[2] is None
+    assert "not a dreamdraw drawing" in errors[broken.id]
+
+
+def test_nothing_selected_is_a_clear_error(archive, tmp_path):
+    with pytest.raises(ArchiveError, match="--all"):
+        analyse_archive(archive, load_clip("test:tiny"), SETTINGS, tmp_path)
+
+
+def test_cli_analyses_the_named_pairs(archive, tmp_path, capsys):
+    data_dir = tmp_path / "data"
+    main(
+        [
+            "--data-dir",
+            str(data_dir),
+            "analyse",
+            "archive",
+            "2",
+            "--clip",
+            "test:tiny",
+            "--budget",
+            "64",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert out.startswith("2: ") and "analysed 1 pairs, 0 failed" in out
