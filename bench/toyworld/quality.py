@@ -113,10 +113,15 @@ def rank_of(image_features: Tensor, text_features: Tensor, target: int) -> int:
     return 1 + int((cos > cos[target] + 1e-6).sum())
 
 
-def zero_shot_report(clip: ClipModel, world: World, n: int, seed: int) -> dict:
-    """Top-1 / top-5 accuracy and chance level per task on held-out scenes of `world`."""
+def zero_shot_report(
+    clip: ClipModel, world: World, n: int, seed: int, only: set[str] | None = None
+) -> dict:
+    """Top-1 / top-5 accuracy and chance level per task (all, or those named in `only`) on
+    held-out scenes of `world`."""
     out = {}
     for task in zero_shot_tasks(world, n, seed):
+        if only is not None and task.name not in only:
+            continue
         with torch.no_grad():
             images = clip.encode_image(render_scenes(task.scenes).to(clip.device))
         captions = sorted({c for cands in task.candidates for c in cands})
