@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,7 +166,7 @@ def _load_cached(
     if pretrained and not checkpoint:
         _use_cache_only_when_offline()
     try:
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]), _quiet_random_init(is_random):
             torch.manual_seed(0)  # the random test model is the same in every process
             model = open_clip.create_model(
                 name,
@@ -201,6 +201,29 @@ def _load_cached(
     tokenizer = open_clip.get_tokenizer(name if not name.startswith("local-dir:") else name)
     log.info("loaded CLIP %s on %s", model_id, dev)
     return ClipModel(model, tokenizer, model_id, size, mean, std, dev, is_random)
+
+
+class _DropRandomInitWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Model initialized randomly" not in record.getMessage()
+
+
+@contextmanager
+def _quiet_random_init(expected: bool):
+    """open_clip warns on the root logger when weights are random; for test models that is the point."""
+    if not expected:
+        yield
+        return
+    root = logging.getLogger()
+    quiet = _DropRandomInitWarning()
+    handlers = [root, *root.handlers]
+    for h in handlers:
+        h.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for h in handlers:
+            h.removeFilter(quiet)
 
 
 def _use_cache_only_when_offline(host: str = "huggingface.co", timeout_s: float = 3.0) -> None:
