@@ -1,6 +1,6 @@
 """Archive benchmark: HTTP latency of gallery, search and detail over many records; Parquet export.
 
-Prints one JSON line. Usage: python bench/archive.py [--records 100000] [--requests 200]
+Prints one JSON line. Usage: python -m bench.archive [--records 100000] [--requests 200]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ or-opt); then it streams one drawing to the simulated GRBL: bytes per second sus
 with motion sped up 1000x (the 115200-baud line is the limit), and whether the planner
 starved while drawing in real time over that line. Prints one JSON line.
 
-    python bench/plotter.py [--drawings 20] [--realtime-strokes 12]
+    python -m bench.plotter [--drawings 20] [--realtime-strokes 12]
 """
 
 from __future__ import annotations

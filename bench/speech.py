@@ -1,6 +1,6 @@
 """Speech benchmark: real-time factor and end-of-speech-to-text latency for a ~10 s dream.
 
-    python bench/speech.py [--model ENGINE:MODEL ...] [--device cpu] [--threads 2]
+    python -m bench.speech [--model ENGINE:MODEL ...] [--device cpu] [--threads 2]
 
 Prints one JSON line. Per engine and model: load time, decode time and real-time factor
 (decode time / audio length, median of --runs), the push-to-talk latency (button released ->
