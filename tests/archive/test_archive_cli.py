@@ -12,19 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 from archive_samples import add_dream, free_port
+from cli_runner import run_cli as _run
 
 from archive import open_archive
-from installation.cli import main
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

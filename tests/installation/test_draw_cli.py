@@ -9,19 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from installation.cli import main
-
-
-def dreamdraw_in_process(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    """Run the CLI's entry point in this process: (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_runner import run_cli as dreamdraw_in_process
 
 
 def dreamdraw(

@@ -6,20 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import random_drawing
+from cli_runner import run_cli as _run
+from plotter_samples import random_drawing
 
-from installation.cli import main
 from plotter import GrblSimulator, JobFile
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import random_drawing, svg_document
+from plotter_samples import random_drawing, svg_document
 
 from plotter import PlotterError, PlotterSettings, Toolpath, parse_sheet, plan_toolpath
 from plotter.kinematics import polyline_time, travel_time

@@ -6,22 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 import soundfile
+from cli_runner import run_cli as _run
 from speech_helpers import DATA, silence, word_error_rate
 
-from installation.cli import main
 from speech import Transcript
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_transcribe_prints_one_transcript_json_line_per_file_in_order(capsys, tmp_path: Path):
