@@ -18,8 +18,7 @@ import time
 import torch
 
 from drawing import DEFAULT_PENS, DrawSettings, augment, draw, letterbox, load_clip, rasterize
-from drawing.clipdraw import _Strokes
-from drawing.paper import parse_paper
+from drawing.clipdraw import _Strokes, canvas_for
 
 
 def _sync(device: torch.device) -> None:
@@ -49,13 +48,8 @@ def _peak_mb(device: torch.device) -> float:
 def bench_case(
     settings: DrawSettings, clip, device: torch.device, repeats: int, iterations: int
 ) -> dict:
-    paper = parse_paper(settings.paper, settings.orientation)
-    if settings.mode == "classic":
-        width = height = 224
-        mm_per_px = min(paper.width_mm, paper.height_mm) / 224
-    else:
-        width, height = paper.canvas_size(settings.canvas_px)
-        mm_per_px = paper.width_mm / width
+    paper, width, height = canvas_for(settings)
+    mm_per_px = paper.width_mm / width
     params = _Strokes(settings, width, height, mm_per_px, torch.Generator().manual_seed(0), device)
     mode = "over" if settings.mode == "classic" else "ink"
     text = clip.encode_text(["a whale flying over a sleeping city"])

@@ -198,7 +198,7 @@ def _load_cached(
     std = torch.tensor(preprocess.get("std", open_clip.OPENAI_DATASET_STD), device=dev)
     size = model.visual.image_size
     size = int(size[0] if isinstance(size, (tuple, list)) else size)
-    tokenizer = open_clip.get_tokenizer(name if not name.startswith("local-dir:") else name)
+    tokenizer = open_clip.get_tokenizer(name)
     log.info("loaded CLIP %s on %s", model_id, dev)
     return ClipModel(model, tokenizer, model_id, size, mean, std, dev, is_random)
 

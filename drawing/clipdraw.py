@@ -23,10 +23,17 @@ from drawing.clip import ClipModel, load_clip
 from drawing.errors import DrawingError
 from drawing.model import Drawing, Pen, Stroke
 from drawing.paper import Paper, parse_paper
-from drawing.raster import StrokeBatch, rasterize
+from drawing.raster import StrokeBatch, flatten_bezier, rasterize
 from drawing.settings import DrawSettings
 
-__all__ = ["DrawProgress", "draw", "resolve_device", "score_drawing", "CLASSIC_CANVAS"]
+__all__ = [
+    "DrawProgress",
+    "canvas_for",
+    "draw",
+    "resolve_device",
+    "score_drawing",
+    "CLASSIC_CANVAS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +158,12 @@ class _Strokes:
             self.points[..., 1].clamp_(margin, self.height - margin)
 
     @torch.no_grad()
+    def lengths_px(self) -> Tensor:
+        """Each stroke's length along its curve [N], px."""
+        a, b, valid = flatten_bezier(self.points, self.segments, samples=16)
+        return ((b - a).norm(dim=-1) * valid).sum(dim=1)
+
+    @torch.no_grad()
     def to_strokes(self) -> list[Stroke]:
         points = self.points.detach().cpu()
         segments = self.segments.cpu().tolist()
@@ -167,15 +180,18 @@ class _Strokes:
         return out
 
 
-def _stroke_length_px(stroke: Stroke, samples: int = 16) -> float:
-    pts = torch.tensor(stroke.points)
-    t = torch.linspace(0, 1, samples + 1)[:, None]
-    basis = torch.cat([(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3], dim=1)
-    total = 0.0
-    for i in range(stroke.segments):
-        curve = basis @ pts[3 * i : 3 * i + 4]
-        total += float((curve[1:] - curve[:-1]).norm(dim=1).sum())
-    return total
+def canvas_for(s: DrawSettings) -> tuple[Paper, int, int]:
+    """The paper a drawing lies on and its canvas (width, height) in px.
+
+    Plotter mode: the paper's aspect ratio with short side `canvas_px`. Classic: CLIPDraw's
+    224x224 square, plotted as a square on the paper's short side.
+    """
+    paper = parse_paper(s.paper, s.orientation)
+    if s.mode == "classic":
+        side = min(paper.width_mm, paper.height_mm)
+        return Paper(side, side, name=f"{paper.label()} (square)"), CLASSIC_CANVAS, CLASSIC_CANVAS
+    width, height = paper.canvas_size(s.canvas_px)
+    return paper, width, height
 
 
 class _Plateau:
@@ -209,16 +225,10 @@ def draw(
     s = settings or DrawSettings()
     _validate(prompt, s)
     seed = s.seed if s.seed is not None else secrets.randbelow(2**31)
-    paper = parse_paper(s.paper, s.orientation)
+    paper, width, height = canvas_for(s)
     if clip is None:
         clip = load_clip(s.clip, s.clip_checkpoint, resolve_device(s.device), s.clip_cache_dir)
     device = clip.device
-    if s.mode == "classic":
-        side = min(paper.width_mm, paper.height_mm)
-        paper = Paper(side, side, name=f"{paper.label()} (square)")
-        width = height = CLASSIC_CANVAS
-    else:
-        width, height = paper.canvas_size(s.canvas_px)
     mm_per_px = paper.width_mm / width
 
     gen = torch.Generator().manual_seed(seed)
@@ -293,8 +303,8 @@ def draw(
 
     strokes = params.to_strokes()
     if s.mode == "plotter":
-        min_px = s.min_stroke_mm / mm_per_px
-        strokes = [st for st in strokes if _stroke_length_px(st) >= min_px]
+        drawable = (params.lengths_px() >= s.min_stroke_mm / mm_per_px).tolist()
+        strokes = [st for st, keep in zip(strokes, drawable, strict=True) if keep]
     drawing = dataclasses.replace(template, strokes=strokes, scores=scores)
     drawing.final_score = score_drawing(drawing, clip, prompt.strip())
     return drawing
@@ -311,8 +321,3 @@ def score_drawing(drawing: Drawing, clip: ClipModel, text: str) -> float:
         image = letterbox(drawing.render(device=str(clip.device)).to(clip.device))
         features = clip.encode_image(image[None])
         return float(features[0] @ clip.encode_text([text])[0])
-
-
-def canvas_image(drawing: Drawing) -> Tensor:
-    """The drawing as CLIP sees it un-augmented: letterboxed RGB [3, S, S]."""
-    return letterbox(drawing.render())
