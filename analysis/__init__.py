@@ -7,6 +7,7 @@ from analysis.clusters import (
     assign_cluster,
     cluster_agreement,
     kmeans_clusters,
+    kmeans_report,
 )
 from analysis.errors import AnalysisError
 from analysis.fixlip import fixlip
@@ -28,5 +29,6 @@ __all__ = [
     "cluster_agreement",
     "fixlip",
     "kmeans_clusters",
+    "kmeans_report",
     "network_surgery",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "cluster_agreement",
     "read_labels",
     "kmeans_clusters",
+    "kmeans_report",
     "parse_cluster",
 ]
 
@@ -73,6 +74,25 @@ class ClusterEvidence:
     speech_logprob: float | None = None
     translated: bool | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ClusterEvidence:
+        """Evidence as stored (`dataclasses.asdict`); unknown keys are ignored, a missing
+        or non-numeric measurement raises ValueError naming it."""
+        if not isinstance(data, dict):
+            raise ValueError("evidence is not a mapping")
+        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        for name in VECTOR_FIELDS:
+            value = known.get(name)
+            if name == "main_word_top":
+                if value is not None and not isinstance(value, bool):
+                    raise ValueError(f"evidence {name!r} is not true, false or null")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"evidence has no numeric {name!r}")
+        try:
+            return cls(**known)
+        except TypeError as exc:
+            raise ValueError(f"evidence is incomplete: {exc}") from None
+
     def vector(self) -> np.ndarray:
         """The numeric evidence for clustering: [cosine, margin, writing_share,
         typography, entropy, best_other_margin, main_word_top (0.5 unknown)]."""
@@ -88,6 +108,18 @@ class ClusterEvidence:
                 top,
             ]
         )
+
+
+VECTOR_FIELDS: tuple[str, ...] = (
+    "cosine",
+    "margin",
+    "writing_share",
+    "typography",
+    "entropy",
+    "best_other_margin",
+    "main_word_top",
+)
+"""The features of ClusterEvidence.vector(), in order."""
 
 
 @dataclass
@@ -298,3 +330,50 @@ def kmeans_clusters(vectors: np.ndarray, k: int = 4, seed: int = 0) -> np.ndarra
     std = x.std(axis=0)
     x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
     return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
+
+
+def kmeans_report(
+    ids: list, evidence: list[ClusterEvidence], rule_clusters: list[str], k: int = 4, seed: int = 0
+) -> dict:
+    """The unsupervised check for researchers: k-means (k = 4) on the evidence vectors,
+    set beside the rule-based clusters.
+
+    Returns the features, each id's k-means group, the contingency table (rows: rule
+    cluster, columns: k-means group), each group's majority rule cluster and its share,
+    the adjusted Rand index of the two partitions (1: identical, about 0: unrelated) and
+    the mean evidence vector per group.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    if not (len(ids) == len(evidence) == len(rule_clusters)):
+        raise ValueError("ids, evidence and rule clusters differ in length")
+    vectors = np.array([e.vector() for e in evidence]).reshape(len(evidence), len(VECTOR_FIELDS))
+    groups = kmeans_clusters(vectors, k=k, seed=seed)
+    labels = list(CLUSTERS)
+    rules = [labels.index(parse_cluster(c)) for c in rule_clusters]
+    table = np.zeros((len(labels), k), dtype=int)
+    for r, g in zip(rules, groups, strict=True):
+        table[r, g] += 1
+    majority = {
+        str(g): {
+            "rule_cluster": labels[int(table[:, g].argmax())],
+            "share": round(float(table[:, g].max() / max(1, table[:, g].sum())), 4),
+        }
+        for g in range(k)
+    }
+    return {
+        "k": k,
+        "n": len(ids),
+        "features": list(VECTOR_FIELDS),
+        "standardised": True,
+        "seed": seed,
+        "groups": {str(i): int(g) for i, g in zip(ids, groups, strict=True)},
+        "rule_clusters": labels,
+        "contingency_rows_rule_cols_kmeans": table.tolist(),
+        "majority_rule_cluster": majority,
+        "adjusted_rand_index": round(float(adjusted_rand_score(rules, groups)), 4),
+        "group_means": {
+            str(g): [round(float(v), 4) for v in vectors[groups == g].mean(axis=0)]
+            for g in range(k)
+        },
+    }

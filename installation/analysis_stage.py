@@ -13,14 +13,21 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis import AnalysisError, AnalysisSettings, PairAnalysis, analyse_pair
+from analysis import AnalysisError, AnalysisSettings, PairAnalysis, analyse_pair, kmeans_report
+from analysis.clusters import ClusterEvidence
 from archive import Archive, ArchiveError, RecordFilter
 from drawing import ClipModel, Drawing, DrawingError, DrawSettings, load_clip
 from speech import SpeechError, Transcript
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AnalysedRecord", "analyse_and_store", "analyse_archive", "analysis_clip"]
+__all__ = [
+    "AnalysedRecord",
+    "analyse_and_store",
+    "analyse_archive",
+    "analysis_clip",
+    "kmeans_check",
+]
 
 
 def analysis_clip(analysis: AnalysisSettings, drawing: DrawSettings, clip: ClipModel) -> ClipModel:
@@ -136,3 +143,30 @@ def _analyse_record(
         log.warning("record %s not analysed: %s", record_id, exc)
         return AnalysedRecord(record_id, error=str(exc))
     return AnalysedRecord(record_id, result.cluster, result.confidence)
+
+
+def kmeans_check(archive: Archive, filter: RecordFilter, out: Path, k: int = 4) -> dict | None:
+    """The researchers' unsupervised check beside an export: k-means (k = 4) on the stored
+    evidence of the analysed records that `filter` exports, written to `out`/kmeans.json.
+
+    Records without a cluster or with unreadable evidence are left out and counted.
+    Returns the report, or None (and writes nothing) when fewer than k records qualify.
+    """
+    ids, evidence, clusters, skipped = [], [], [], 0
+    for record in archive.iter_records(filter):
+        if not record.cluster:
+            continue
+        try:
+            evidence.append(ClusterEvidence.from_dict(record.cluster_evidence))
+        except ValueError as exc:
+            log.warning("record %s left out of k-means: %s", record.id, exc)
+            skipped += 1
+            continue
+        ids.append(record.id)
+        clusters.append(record.cluster)
+    if len(ids) < k:
+        return None
+    report = kmeans_report(ids, evidence, clusters, k=k)
+    report["left_out_unreadable_evidence"] = skipped
+    (out / "kmeans.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report

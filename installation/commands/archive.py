@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,11 +133,19 @@ def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
 def export(app: AppContext, fmt: str, out: Path, with_images: bool, **filters: object) -> None:
     """Export the pairs visitors allowed for research, with DATASHEET.md, into folder OUT."""
     from archive import export_records
+    from installation.analysis_stage import kmeans_check
 
-    result = export_records(
-        _open(app), fmt, out, filter=_record_filter(**filters), with_images=with_images
-    )
+    archive, chosen = _open(app), _record_filter(**filters)
+    result = export_records(archive, fmt, out, filter=chosen, with_images=with_images)
     click.echo(f"exported {result.count} records to {out}")
+    report = kmeans_check(archive, replace(chosen, research_only=True), out)
+    if report is None:
+        click.echo("k-means check skipped: fewer than 4 analysed records")
+    else:
+        click.echo(
+            f"k-means check (k=4) on {report['n']} analysed records: adjusted Rand index "
+            f"{report['adjusted_rand_index']:.2f} against the rule clusters, in {out / 'kmeans.json'}"
+        )
 
 
 @archive_group.command("list")

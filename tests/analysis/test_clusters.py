@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from analysis import CLUSTERS, AnalysisSettings, assign_cluster
-from analysis.clusters import ClusterAssignment, ClusterEvidence, cluster_agreement, kmeans_clusters
+from analysis.clusters import (
+    ClusterAssignment,
+    ClusterEvidence,
+    cluster_agreement,
+    kmeans_clusters,
+    kmeans_report,
+)
 
 
 def evidence(**changes) -> ClusterEvidence:
@@ -126,3 +132,39 @@ def test_kmeans_separates_four_groups_of_evidence():
         group = labels[np.array(truth) == k]
         assert len(set(group)) == 1
     assert len(set(labels)) == 4
+
+
+def test_kmeans_report_sets_groups_beside_the_rule_clusters():
+    rng = np.random.default_rng(1)
+    ids, items, rules = [], [], []
+    for cluster, e in SYNTHETIC.items():
+        for _ in range(4):
+            noisy = ClusterEvidence(
+                **{**e.__dict__, "cosine": e.cosine + float(rng.normal(scale=0.002))}
+            )
+            ids.append(len(ids) + 100)
+            items.append(noisy)
+            rules.append(cluster)
+    report = kmeans_report(ids, items, rules)
+    assert report["n"] == 16 and report["k"] == 4
+    assert report["adjusted_rand_index"] == pytest.approx(1.0)
+    table = np.array(report["contingency_rows_rule_cols_kmeans"])
+    assert table.sum() == 16 and sorted(table.max(axis=1).tolist()) == [4, 4, 4, 4]
+    majority = {m["rule_cluster"] for m in report["majority_rule_cluster"].values()}
+    assert majority == set(CLUSTERS)
+    assert set(report["groups"]) == {str(i) for i in ids}
+
+
+def test_kmeans_report_needs_k_vectors():
+    with pytest.raises(ValueError, match="at least 4"):
+        kmeans_report([1], [SYNTHETIC["clear_concept"]], ["clear_concept"])
+
+
+def test_evidence_from_stored_dict_ignores_unknown_keys_and_names_what_is_missing():
+    stored = {**SYNTHETIC["clear_concept"].__dict__, "added_later": 1}
+    assert ClusterEvidence.from_dict(stored) == SYNTHETIC["clear_concept"]
+    del stored["entropy"]
+    with pytest.raises(ValueError, match="'entropy'"):
+        ClusterEvidence.from_dict(stored)
+    with pytest.raises(ValueError, match="'margin'"):
+        ClusterEvidence.from_dict({**SYNTHETIC["clear_concept"].__dict__, "margin": "high"})

@@ -94,6 +94,68 @@ def test_export_writes_the_format_and_a_datasheet(
     assert (out_dir / "DATASHEET.md").is_file()
 
 
+def _evidence(group: int, jitter: float) -> dict:
+    """Stored cluster evidence: four well-separated groups of measurements."""
+    cosine, margin, writing, typography, entropy, other = [
+        (0.31, 0.05, 0.05, 0.50, 0.40, -0.06),
+        (0.24, 0.00, 0.70, 0.85, 0.35, -0.02),
+        (0.18, -0.03, 0.10, 0.45, 0.95, -0.01),
+        (0.20, -0.02, 0.05, 0.48, 0.30, 0.06),
+    ][group]
+    return {
+        "cosine": cosine + jitter,
+        "rank": 1,
+        "n_distractors": 30,
+        "margin": margin,
+        "writing_share": writing,
+        "typography": typography,
+        "entropy": entropy,
+        "best_other_margin": other,
+        "main_word_top": None,
+    }
+
+
+def test_export_adds_a_kmeans_check_of_the_analysed_pairs(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    clusters = ["clear_concept", "text_as_image", "indeterminacy", "lost_in_translation"]
+    with open_archive(data_dir) as archive:
+        for n in range(10):
+            record = add_dream(archive, f"dream number {n}", seed=n)
+            if n < 8:
+                archive.attach_analysis(
+                    record.id,
+                    {},
+                    cluster=clusters[n % 4],
+                    confidence=0.8,
+                    evidence=_evidence(n % 4, 0.001 * n),
+                )
+        # Evidence from an older or damaged analysis is left out and counted.
+        archive.attach_analysis(record.id, {}, cluster="clear_concept", evidence={"cosine": 1})
+    out_dir = tmp_path / "export"
+    code, out, _ = _run(
+        capsys, "--data-dir", str(data_dir), "archive", "export", "--format", "csv",
+        "--out", str(out_dir),
+    )  # fmt: skip
+    assert code == 0 and "exported 10 records" in out
+    assert "k-means check (k=4) on 8 analysed records: adjusted Rand index 1.00" in out
+    report = json.loads((out_dir / "kmeans.json").read_text())
+    assert report["n"] == 8 and report["left_out_unreadable_evidence"] == 1
+    assert len(set(report["groups"].values())) == 4
+
+
+def test_export_without_analysed_pairs_skips_the_kmeans_check(
+    capsys: pytest.CaptureFixture[str], filled_dir: Path, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "export"
+    code, out, _ = _run(
+        capsys, "--data-dir", str(filled_dir), "archive", "export", "--format", "jsonl",
+        "--out", str(out_dir),
+    )  # fmt: skip
+    assert code == 0 and "k-means check skipped: fewer than 4 analysed records" in out
+    assert not (out_dir / "kmeans.json").exists()
+
+
 def test_unknown_cluster_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], filled_dir: Path
 ) -> None:
