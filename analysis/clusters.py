@@ -56,7 +56,8 @@ class ClusterEvidence:
     minus the dream's; main_word / main_word_top: the dream's main word and whether it
     carries the largest FIXLIP attribution among the words (None: not measured);
     speech_logprob: the transcript's average log-probability (None: typed or unknown);
-    translated: whether the dream was translated (None: unknown).
+    translated: whether the dream was translated (None: unknown); abstract_share:
+    caption-softmax mass on abstract captions ('abstract scribbles'; 0 when not measured).
     """
 
     cosine: float
@@ -73,6 +74,7 @@ class ClusterEvidence:
     main_word_top: bool | None = None
     speech_logprob: float | None = None
     translated: bool | None = None
+    abstract_share: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict) -> ClusterEvidence:
@@ -82,6 +84,8 @@ class ClusterEvidence:
             raise ValueError("evidence is not a mapping")
         known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
         for name in VECTOR_FIELDS:
+            if name not in known and name in _DEFAULTED:
+                continue
             value = known.get(name)
             if name == "main_word_top":
                 if value is not None and not isinstance(value, bool):
@@ -94,8 +98,8 @@ class ClusterEvidence:
             raise ValueError(f"evidence is incomplete: {exc}") from None
 
     def vector(self) -> np.ndarray:
-        """The numeric evidence for clustering: [cosine, margin, writing_share,
-        typography, entropy, best_other_margin, main_word_top (0.5 unknown)]."""
+        """The numeric evidence for clustering, in VECTOR_FIELDS order (main_word_top:
+        1, 0, or 0.5 when unknown)."""
         top = 0.5 if self.main_word_top is None else float(self.main_word_top)
         return np.array(
             [
@@ -106,6 +110,7 @@ class ClusterEvidence:
                 self.entropy,
                 self.best_other_margin,
                 top,
+                self.abstract_share,
             ]
         )
 
@@ -118,8 +123,10 @@ VECTOR_FIELDS: tuple[str, ...] = (
     "entropy",
     "best_other_margin",
     "main_word_top",
+    "abstract_share",
 )
 """The features of ClusterEvidence.vector(), in order."""
+_DEFAULTED = ("main_word_top", "abstract_share")  # may be absent from older stored evidence
 
 
 @dataclass
@@ -149,7 +156,8 @@ def _strength(excess: float, span: float) -> float:
 
 
 def assign_cluster(e: ClusterEvidence, s: AnalysisSettings | None = None) -> ClusterAssignment:
-    """Rules in order: text as image, clear concept, lost in translation, else indeterminacy.
+    """Rules in order: text as image, abstract marks (indeterminacy), clear concept, lost in
+    translation, else indeterminacy.
 
     Confidence = 0.5 + 0.5 * (how clearly the deciding thresholds are passed), times
     `missing_evidence_factor` for each missing optional measurement.
@@ -176,6 +184,14 @@ def assign_cluster(e: ClusterEvidence, s: AnalysisSettings | None = None) -> Clu
             f"The drawing reads as writing: writing captions take {e.writing_share:.2f} of the "
             f"caption probability (threshold {s.writing_share_min:.2f}) and it matches the dream "
             f"typeset as text at cosine {e.typography:.3f} (threshold {s.typography_min:.3f})."
+        )
+    elif e.abstract_share >= s.abstract_share_min:
+        strength = _strength(e.abstract_share - s.abstract_share_min, 1.0 - s.abstract_share_min)
+        cluster = "indeterminacy"
+        rationale = (
+            f"The drawing reads as abstract marks: abstract captions take {e.abstract_share:.2f} "
+            f"of the caption probability (threshold {s.abstract_share_min:.2f}); the dream "
+            f"scores cosine {e.cosine:.3f} ({place}, margin {e.margin:+.3f})."
         )
     elif e.rank == 1 and e.margin >= s.clear_margin_min and e.entropy <= s.clear_entropy_max:
         strength = min(

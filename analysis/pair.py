@@ -181,18 +181,22 @@ def analyse_pair(
             word_values = result.summary[result.n_image :]
             top_word = _normal(tokens.words[int(word_values.argmax())])
             main_word_top = top_word == main_word
-    writing = concepts.family_share["writing"]
+    # The best other reading: a shape caption of the bank or a distractor, whichever scores higher.
+    best_other, best_other_margin = concepts.best_other, concepts.best_other_margin
+    if -alignment.margin > best_other_margin:
+        best_other, best_other_margin = alignment.best_distractor, -alignment.margin
     evidence = ClusterEvidence(
         cosine=alignment.cosine,
         rank=alignment.rank,
         n_distractors=alignment.n_distractors,
         margin=alignment.margin,
-        writing_share=writing,
+        writing_share=concepts.content_share["writing"],
         typography=typography.similarity,
         entropy=concepts.entropy,
+        abstract_share=concepts.content_share["abstract"],
         best_distractor=alignment.best_distractor,
-        best_other=concepts.best_other,
-        best_other_margin=concepts.best_other_margin,
+        best_other=best_other,
+        best_other_margin=best_other_margin,
         main_word=main_word,
         main_word_top=main_word_top,
         speech_logprob=speech_logprob,

@@ -66,10 +66,14 @@ class ConceptProbe:
     """Caption scores for one drawing.
 
     cosines, probabilities: per caption (softmax at the model's logit scale);
-    family_share: probability mass per concept family; entropy: of the caption softmax,
-    normalised to 0..1 by log(#captions); grayscale_change: per family, share(grayscale)
-    - share(colour); best_other: the best caption outside the dream family and its
-    cosine margin over the dream itself.
+    family_share: probability mass per concept family; grayscale_change: per family,
+    share(grayscale) - share(colour).
+
+    Colour captions name a property of any drawing, not what it depicts, so the readings
+    leave them out: content_share is the mass per family in the softmax over the other
+    captions; entropy is that softmax's entropy, normalised to 0..1 by log(#captions);
+    best_other is the best shape caption (another thing the drawing could depict) and
+    its cosine margin over the dream itself.
     """
 
     captions: list[str]
@@ -82,6 +86,7 @@ class ConceptProbe:
     grayscale_change: dict[str, float]
     best_other: str
     best_other_margin: float
+    content_share: dict[str, float] = field(default_factory=dict)
 
 
 def _softmax_shares(
@@ -109,13 +114,15 @@ def probe_concepts(
     scale = scorer.logit_scale
     probs, shares = _softmax_shares(cos[0], scale, bank)
     _, gray_shares = _softmax_shares(cos[1], scale, bank)
-    p = probs.clamp_min(1e-300)
-    entropy = (
-        float(-(p * p.log()).sum() / math.log(len(bank.captions)))
-        if len(bank.captions) > 1
-        else 0.0
-    )
-    others = [i for i, f in enumerate(bank.families) if f != "dream"]
+    content = [i for i, f in enumerate(bank.families) if f != "colour"]
+    p = torch.softmax(scale * cos[0, content].double(), dim=-1).clamp_min(1e-300)
+    entropy = float(-(p * p.log()).sum() / math.log(len(content))) if len(content) > 1 else 0.0
+    content_share = {
+        f: float(sum(p[k] for k, i in enumerate(content) if bank.families[i] == f))
+        for f in FAMILIES
+        if f != "colour"
+    }
+    others = bank.indices("shape") or [i for i in content if bank.families[i] != "dream"]
     best = max(others, key=lambda i: float(cos[0, i]))
     return ConceptProbe(
         captions=list(bank.captions),
@@ -128,6 +135,7 @@ def probe_concepts(
         grayscale_change={f: gray_shares[f] - shares[f] for f in FAMILIES},
         best_other=bank.captions[best],
         best_other_margin=float(cos[0, best]) - dream_cosine,
+        content_share=content_share,
     )
 
 

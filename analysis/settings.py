@@ -64,6 +64,13 @@ class AnalysisSettings:
             "doc": "text as image: cosine of the drawing and the dream typeset as text at least this"
         },
     )
+    abstract_share_min: float = field(
+        default=0.5,
+        metadata={
+            "doc": "indeterminacy: share of the caption softmax on abstract captions "
+            "('abstract scribbles') at least this"
+        },
+    )
     clear_margin_min: float = field(
         default=0.01,
         metadata={

@@ -125,7 +125,7 @@ def test_kmeans_separates_four_groups_of_evidence():
     vectors, truth = [], []
     for k, e in enumerate(SYNTHETIC.values()):
         for _ in range(5):
-            vectors.append(e.vector() + rng.normal(scale=0.002, size=7))
+            vectors.append(e.vector() + rng.normal(scale=0.002, size=8))
             truth.append(k)
     labels = kmeans_clusters(np.array(vectors))
     for k in range(4):
@@ -168,3 +168,11 @@ def test_evidence_from_stored_dict_ignores_unknown_keys_and_names_what_is_missin
         ClusterEvidence.from_dict(stored)
     with pytest.raises(ValueError, match="'margin'"):
         ClusterEvidence.from_dict({**SYNTHETIC["clear_concept"].__dict__, "margin": "high"})
+
+
+def test_dominant_abstract_reading_is_indeterminacy_and_says_why():
+    e = evidence(abstract_share=0.81, best_other_margin=0.04, entropy=0.3)
+    result = assign_cluster(e)
+    assert result.cluster == "indeterminacy"
+    assert "0.81" in result.rationale and "abstract" in result.rationale
+    assert assign_cluster(e, AnalysisSettings(abstract_share_min=0.9)).cluster == "clear_concept"

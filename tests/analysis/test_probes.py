@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -102,7 +104,26 @@ def test_grayscale_drawing_has_no_grayscale_change(scorer):
     assert all(abs(v) < 1e-4 for v in probe.grayscale_change.values())
     assert sum(probe.family_share.values()) == pytest.approx(1.0)
     assert 0.0 <= probe.entropy <= 1.0
-    assert bank.families[bank.captions.index(probe.best_other)] != "dream"
+    assert bank.families[bank.captions.index(probe.best_other)] == "shape"
+
+
+def test_readings_leave_the_colour_captions_out(scorer):
+    image = torch.ones(3, scorer.image_size, scorer.image_size)
+    image[0, 30:60, 30:60] = 0.0
+    bank = caption_bank(["whale"])
+    feats = scorer.encode_texts(bank.captions)
+    probe = probe_concepts(scorer, image, bank, feats, 0.1)
+    assert "colour" not in probe.content_share
+    assert sum(probe.content_share.values()) == pytest.approx(1.0)
+    # The content shares are the family shares renormalised without colour.
+    rest = 1.0 - probe.family_share["colour"]
+    for family, share in probe.content_share.items():
+        assert share == pytest.approx(probe.family_share[family] / rest, rel=1e-6)
+    content = [i for i, f in enumerate(bank.families) if f != "colour"]
+    p = torch.tensor([probe.probabilities[i] for i in content], dtype=torch.float64)
+    p = p / p.sum()
+    expected = float(-(p * p.log()).sum() / math.log(len(content)))
+    assert probe.entropy == pytest.approx(expected, rel=1e-6)
 
 
 def test_stroke_ablation_drop_is_the_score_lost_without_that_stroke(scorer, line_drawing):
