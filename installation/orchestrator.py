@@ -6,6 +6,7 @@ import dataclasses
 import errno
 import io
 import logging
+import os
 import queue
 import shutil
 import tempfile
@@ -52,6 +53,7 @@ log = logging.getLogger("dreamdraw.show")
 _TICK_S = 0.1
 _STATUS_EVERY_S = 1.0
 _DISK_EVERY_S = 2.0
+_PROBE_BYTES = 1 << 20  # after a failed write, the show reopens once this much can be written
 _RETENTION_EVERY_S = 24 * 3600.0
 _TYPING_TIMEOUT_S = 120.0  # keyboard mode: a visitor who walks away mid-sentence
 
@@ -170,6 +172,7 @@ class Show:
         self._lock = threading.RLock()
         self._status_server: StatusServer | None = None
         self._last_status = self._last_disk = 0.0
+        self._write_failed = False  # a write failed for want of space; cleared by a probe write
         self._last_retention = -_RETENTION_EVERY_S
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -710,7 +713,8 @@ class Show:
             )
 
     # -- faults, status --------------------------------------------------------------------
-    def _disk_full(self, message: str) -> None:
+    def _disk_full(self, message: str, *, write_failed: bool = True) -> None:
+        self._write_failed |= write_failed
         self.faults.report("disk_full", message, "error")
         self.journey.fire(
             Event.FAULT,
@@ -723,16 +727,35 @@ class Show:
         except OSError:
             return
         low = free_mb < self.config.show.min_free_mb
+        if self._write_failed and not low:
+            # A write failed for want of space: reopen only once a real write succeeds.
+            low = not self._room_to_write()
+            self._write_failed = low
         if low and not self.faults.is_active("disk_full"):
             self._disk_full(
                 f"only {free_mb:.0f} MB free on the data disk ({self.data_dir}); the show takes "
                 f"no dreams below show.min_free_mb = {self.config.show.min_free_mb:g} MB. "
-                "Free space (or move data_dir), and the show resumes by itself."
+                "Free space (or move data_dir), and the show resumes by itself.",
+                write_failed=False,
             )
         elif not low and self.faults.clear("disk_full"):
             self.journey.fire(Event.RECOVERED, expect=State.FAULT)
         elif low and self.state is not State.FAULT:
             self.journey.fire(Event.FAULT, message="The robot is resting for a moment.")
+
+    def _room_to_write(self) -> bool:
+        """Whether a drawing's worth of data (_PROBE_BYTES) can be written to the data disk."""
+        probe = self.data_dir / ".space-probe"
+        try:
+            with open(probe, "wb") as out:
+                out.write(bytes(_PROBE_BYTES))
+                out.flush()
+                os.fsync(out.fileno())
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.unlink(missing_ok=True)
 
     def _on_transition(self, screen: Screen, event: Event) -> None:
         if event in (Event.FAULT, Event.RECOVERED, Event.ACCEPT, Event.DRAWN):

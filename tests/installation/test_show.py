@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import subprocess
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +19,7 @@ from drawing import DrawingError, draw, load_clip
 from installation.config import config_from_dict
 from installation.drawing_stage import load_show_clip
 from installation.faults import FaultLog
-from installation.orchestrator import Show, clean_dream
+from installation.orchestrator import _DISK_EVERY_S, Show, clean_dream
 from installation.plotting import PlotterStation
 from installation.retention import sweep_retention
 from installation.states import State
@@ -382,6 +385,60 @@ def test_a_full_disk_stops_taking_dreams_until_space_returns(make_show):
     show.config.show.min_free_mb = 0.0
     assert show.wait_until(lambda: show.state is State.ATTRACT, WAIT_S)
     assert not show.faults.is_active("disk_full")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 8 MB file system (tmpfs) to fill up; skipped where mounting is not allowed."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Write a file into `folder` until the disk is full; returns it."""
+    filler = folder / "filler"
+    with open(filler, "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    return filler
+
+
+def test_a_real_full_disk_stops_the_show_and_it_resumes_when_space_returns(
+    small_disk, clip, engine
+):
+    data_dir = small_disk / "data"
+    show = Show(show_config(show={"analyse": False}), data_dir, clip=clip, speech_engine=engine)
+    show.start(status_page=False)
+    try:
+        filler = fill(small_disk)
+        typed_visit(show, "a lighthouse made of glass")
+        assert wait_state(show, State.FAULT) is State.FAULT
+        fault = show.faults.active["disk_full"]
+        assert "could not write" in fault.message and "No space left" in fault.message
+        assert not show.type_dream("another dream")
+        assert records(show) == []
+        # A dream with no room keeps the show closed until space really returns.
+        time.sleep(2 * _DISK_EVERY_S)
+        assert show.state is State.FAULT
+        filler.unlink()
+        assert wait_state(show, State.ATTRACT) is State.ATTRACT
+        typed_visit(show, "a lighthouse made of glass")
+        assert show.wait_until(lambda: len(records(show)) == 1, WAIT_S)
+    finally:
+        show.stop()
 
 
 def test_a_full_plot_queue_archives_the_drawing_unplotted(make_show, data_dir):
