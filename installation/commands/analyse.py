@@ -220,10 +220,11 @@ def surgery(
     from analysis.surgery import load_images, load_standalone, network_surgery, read_captions
     from drawing import load_clip, resolve_device
 
+    # Cheap checks first: a wrong file fails before the CLIP model loads.
     captions = read_captions(captions_path)
     dev = resolve_device(device)
-    clip = load_clip(clip_spec, clip_checkpoint, dev)
     standalone = load_standalone(model_spec, checkpoint, str(dev))
+    clip = load_clip(clip_spec, clip_checkpoint, dev)
     images = load_images(images_dir, clip.image_size, limit)
     result = network_surgery(standalone, clip, images, captions, batch_size)
     click.echo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import open_clip
 import pytest
 import torch
+from cli_runner import run_cli
 from torch.nn import functional as F
 
 from analysis import AnalysisError
@@ -104,3 +105,55 @@ def test_images_load_from_a_folder(tmp_path):
     Image.new("RGB", (80, 40), "red").save(tmp_path / "a.png")
     images = load_images(tmp_path, size=32)
     assert images.shape == (1, 3, 32, 32) and images[0, 0].min() == 1.0
+
+
+@pytest.fixture
+def surgery_inputs(tmp_path, resnet18, images):
+    """A checkpoint of the standalone model, two images and a captions file on disk."""
+    from PIL import Image
+
+    checkpoint = tmp_path / "resnet18.pt"
+    torch.save(resnet18.state_dict(), checkpoint)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i, image in enumerate(images):
+        pixels = (image.permute(1, 2, 0).numpy() * 255).round().astype("uint8")
+        Image.fromarray(pixels).save(folder / f"{i}.png")
+    captions = tmp_path / "captions.txt"
+    captions.write_text("# what the drawings might show\na whale\na city at night\n\na ladder\n")
+    return checkpoint, folder, captions
+
+
+def test_cli_surgery_runs_end_to_end_and_writes_the_result(tmp_path, surgery_inputs, capsys):
+    checkpoint, folder, captions = surgery_inputs
+    out = tmp_path / "surgery.json"
+    code, printed, err = run_cli(
+        capsys, "analyse", "surgery", "--model", "torchvision:resnet18",
+        "--checkpoint", str(checkpoint), "--captions", str(captions), "--images", str(folder),
+        "--clip", "RN50:random", "--batch-size", "2", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "2 images" in printed and "x 3840 CLIP channels" in printed
+    result = SurgeryResult.from_json(out.read_text())
+    assert result.captions == ["a whale", "a city at night", "a ladder"]
+    assert set(result.tallies) == set(STAGES)
+    assert all(sum(t.values()) > 0 for t in result.tallies.values())
+
+
+def test_cli_surgery_with_a_checkpoint_of_another_model_is_one_line(
+    tmp_path, surgery_inputs, capsys
+):
+    checkpoint, folder, captions = surgery_inputs
+    code, _, err = run_cli(
+        capsys, "analyse", "surgery", "--model", "torchvision:resnet50",
+        "--checkpoint", str(checkpoint), "--captions", str(captions), "--images", str(folder),
+        "--clip", "RN50:random",
+    )  # fmt: skip
+    assert code == 2 and "does not fit resnet50" in err and "Traceback" not in err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    code, _, err = run_cli(
+        capsys, "analyse", "surgery", "--captions", str(empty), "--images", str(folder),
+        "--clip", "RN50:random",
+    )  # fmt: skip
+    assert code == 2 and "holds no captions" in err
