@@ -180,10 +180,17 @@ def assign_cluster(e: ClusterEvidence, s: AnalysisSettings | None = None) -> Clu
             _strength(e.typography - s.typography_min, 1.0 - s.typography_min),
         )
         cluster = "text_as_image"
+        by_captions = e.writing_share >= s.writing_share_min
+        by_typography = e.typography >= s.typography_min
+        how = " and ".join(
+            what
+            for what, fired in (("reads as writing", by_captions), ("looks typeset", by_typography))
+            if fired
+        )
         rationale = (
-            f"The drawing reads as writing: writing captions take {e.writing_share:.2f} of the "
-            f"caption probability (threshold {s.writing_share_min:.2f}) and it matches the dream "
-            f"typeset as text at cosine {e.typography:.3f} (threshold {s.typography_min:.3f})."
+            f"The drawing {how}: writing captions take {e.writing_share:.2f} of the caption "
+            f"probability (threshold {s.writing_share_min:.2f}) and it matches the dream typeset "
+            f"as text at cosine {e.typography:.3f} (threshold {s.typography_min:.3f})."
         )
     elif e.abstract_share >= s.abstract_share_min:
         strength = _strength(e.abstract_share - s.abstract_share_min, 1.0 - s.abstract_share_min)

@@ -176,3 +176,10 @@ def test_dominant_abstract_reading_is_indeterminacy_and_says_why():
     assert result.cluster == "indeterminacy"
     assert "0.81" in result.rationale and "abstract" in result.rationale
     assert assign_cluster(e, AnalysisSettings(abstract_share_min=0.9)).cluster == "clear_concept"
+
+
+def test_text_as_image_rationale_says_which_test_fired():
+    typeset = assign_cluster(evidence(writing_share=0.05, typography=0.9)).rationale
+    assert typeset.startswith("The drawing looks typeset:")
+    both = assign_cluster(evidence(writing_share=0.6, typography=0.9)).rationale
+    assert both.startswith("The drawing reads as writing and looks typeset:")
