@@ -5,7 +5,7 @@ mode; the judge (toy CLIP seed 2, never used for drawing) ranks each prompt amon
 captions of its family. Pairs whose cluster is known by construction go through
 `analysis.analyse_pair`; FIXLIP's pointing game runs on 2x2 scenes. All figures are
 measured on the toy world, not on real CLIP. Run from the repository root:
-`python -m bench.quality [--prompts 30] [--iterations 150]`.
+`python -m bench.quality [--prompts 30] [--iterations 300]`.
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drawer", type=Path, default=DRAWER, help="toy CLIP that draws")
     parser.add_argument("--judge", type=Path, default=JUDGE, help="toy CLIP that judges")
     parser.add_argument("--prompts", type=int, default=30, help="held-out prompts per mode")
-    parser.add_argument("--iterations", type=int, default=150, help="CLIPDraw steps per drawing")
-    parser.add_argument("--strokes", type=int, default=24, help="strokes in plotter mode")
+    parser.add_argument("--iterations", type=int, default=300, help="CLIPDraw steps per drawing")
+    parser.add_argument("--strokes", type=int, default=12, help="strokes in plotter mode")
     parser.add_argument("--classic-strokes", type=int, default=32, help="strokes in classic mode")
+    parser.add_argument("--augmentations", type=int, default=4, help="augmented views per step")
     parser.add_argument("--modes", default="plotter,classic", help="drawing modes to run")
     parser.add_argument("--cluster-pairs", type=int, default=15, help="pairs per cluster")
     parser.add_argument("--pointing-scenes", type=int, default=6, help="2x2 scenes for FIXLIP")
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             device="cpu",
             strokes=args.strokes if mode == "plotter" else args.classic_strokes,
             iterations=args.iterations,
-            augmentations=4,
+            augmentations=args.augmentations,
             seed=0,
             paper="64x64mm",
             canvas_px=64,
