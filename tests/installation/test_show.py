@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import subprocess
@@ -17,7 +18,7 @@ import torch
 from archive import RecordFilter
 from drawing import DrawingError, draw, load_clip
 from installation.config import config_from_dict
-from installation.drawing_stage import load_show_clip
+from installation.drawing_stage import DrawingStage, load_show_clip
 from installation.faults import FaultLog
 from installation.orchestrator import _DISK_EVERY_S, Show, clean_dream
 from installation.plotting import PlotterStation
@@ -346,6 +347,31 @@ def test_out_of_memory_retries_with_fewer_strokes_and_says_so(make_show):
     assert show.faults.counts["gpu_out_of_memory"] == 1
     drawing = records(show)[0].drawing
     assert drawing["settings"]["strokes"] == 5 and drawing["settings"]["iterations"] == 1
+
+
+def test_a_gpu_that_keeps_running_out_of_memory_hands_the_drawing_to_the_cpu(clip, data_dir):
+    # Any device other than the CPU stands in for the GPU; the injected fault is CUDA's own.
+    config = show_config(show={"oom_retries": 1, "cpu_max_strokes": 4})
+    gpu_clip = dataclasses.replace(clip, device=torch.device("meta"))
+    calls = []
+
+    def gpu_without_memory(prompt, settings, clip, progress):
+        calls.append((clip.device.type, settings.strokes))
+        if clip.device.type != "cpu":
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return draw(prompt, settings, clip, progress)
+
+    faults = FaultLog(data_dir)
+    stage = DrawingStage(config.drawing, config.show, gpu_clip, faults, draw_fn=gpu_without_memory)
+    drawing, note = stage.draw("a garden on the moon")
+    assert calls == [("meta", 10), ("meta", 5), ("cpu", 4)]
+    assert drawing.strokes and drawing.settings["device"] == "cpu"
+    assert "more slowly" in note
+    assert faults.counts["gpu_out_of_memory"] == 2
+    assert "drawing on the CPU from now on" in faults.active["gpu_out_of_memory"].message
+    calls.clear()
+    stage.draw("the next visitor's dream")
+    assert calls == [("cpu", 4)]  # the rest of the show draws on the CPU straight away
 
 
 def test_out_of_memory_at_the_smallest_drawing_fails_the_dream_politely(make_show):
