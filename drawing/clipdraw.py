@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 CLASSIC_CANVAS = 224
 _MAX_SEGMENTS = 3
 _INIT_RADIUS = 0.1  # CLIPDraw: each control point moves up to ±5 % of the canvas from the last
+# Pen choice (plotter mode): fast enough to settle before the softmax temperature anneals
+# to a hard choice. On the toy world, 0.5 beat 0.1 and 0.3 (judge top-1 0.53 / 0.43 / 0.50).
+_PEN_LR = 0.5
 
 
 @dataclass
@@ -134,7 +137,7 @@ class _Strokes:
                 torch.optim.Adam([self.half_widths], lr=0.1),
                 torch.optim.Adam([self.colors], lr=0.01),
             ]
-        return points, [torch.optim.Adam([self.logits], lr=0.1)]
+        return points, [torch.optim.Adam([self.logits], lr=_PEN_LR)]
 
     def batch(self, temperature: float, snapped: bool = False) -> StrokeBatch:
         if self.mode == "classic":
