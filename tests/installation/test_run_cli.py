@@ -122,8 +122,9 @@ def test_run_shows_the_kiosk_headless_and_stops_cleanly_on_interrupt(tmp_path, v
         "HF_HUB_OFFLINE": "1",
     }
     command = ["run", "--config", str(venue), "--keyboard", "--simulate-plotter"]
+    # -X faulthandler: if the show ever hangs, SIGABRT prints where every thread is.
     show = subprocess.Popen(
-        [sys.executable, "-m", "installation.cli", *command],
+        [sys.executable, "-X", "faulthandler", "-m", "installation.cli", *command],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -134,12 +135,18 @@ def test_run_shows_the_kiosk_headless_and_stops_cleanly_on_interrupt(tmp_path, v
         while time.monotonic() < deadline and not (read_status(data) or {}).get("running"):
             assert show.poll() is None, show.communicate()
             time.sleep(0.5)
-        status = read_status(data)
-        assert status["running"] and status["state"] == "attract" and status["keyboard_mode"]
+        status = read_status(data) or {}
+        assert status.get("running"), f"the show was not running after 240 s: {status}"
+        assert status["state"] == "attract" and status["keyboard_mode"]
         assert status["plotter"]["state"] == "idle"
     finally:
         show.send_signal(signal.SIGINT)
-        _, stderr = show.communicate(timeout=60)
+        try:
+            _, stderr = show.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            show.send_signal(signal.SIGABRT)
+            _, stderr = show.communicate(timeout=30)
+            pytest.fail(f"dreamdraw run did not stop within 60 s of Ctrl-C:\n{stderr[-6000:]}")
     assert show.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert read_status(data)["running"] is False
