@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 from pathlib import Path
 
 import click
@@ -19,6 +20,18 @@ _CONFIG_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Venue config file (TOML); the same as `dreamdraw --config FILE ...`.",
 )
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C (SIGINT, systemd's KillSignal) and SIGTERM both end the show through its
+    clean shutdown, also when the process inherited SIGINT ignored (a background job of
+    a shell script), which would otherwise leave Ctrl-C without effect."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @click.command("run")
@@ -54,6 +67,7 @@ def run_command(
         config = dataclasses.replace(
             config, show=dataclasses.replace(config.show, keyboard_only=True)
         )
+    _stop_on_signals()
     click.echo("loading the models...")
     show = open_show(config, app.data_dir)
     show.start()
