@@ -233,6 +233,14 @@ class CaptionBank:
     def indices(self, family: str) -> list[int]:
         return [i for i, f in enumerate(self.families) if f == family]
 
+    def without(self, family: str) -> tuple[CaptionBank, list[int]]:
+        """The bank without one family, and the kept captions' indices in this bank."""
+        kept = [i for i, f in enumerate(self.families) if f != family]
+        rows = (
+            [column[i] for i in kept] for column in (self.captions, self.families, self.concepts)
+        )
+        return CaptionBank(*rows), kept
+
 
 def caption_bank(words: list[str]) -> CaptionBank:
     """The caption bank of a dream with content words `words`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,10 +82,11 @@ class ClusterEvidence:
         or non-numeric measurement raises ValueError naming it."""
         if not isinstance(data, dict):
             raise ValueError("evidence is not a mapping")
-        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        fields = cls.__dataclass_fields__
+        known = {f: data[f] for f in fields if f in data}
         for name in VECTOR_FIELDS:
-            if name not in known and name in _DEFAULTED:
-                continue
+            if name not in known and fields[name].default is not MISSING:
+                continue  # absent from evidence stored before it was measured
             value = known.get(name)
             if name == "main_word_top":
                 if value is not None and not isinstance(value, bool):
@@ -102,16 +103,8 @@ class ClusterEvidence:
         1, 0, or 0.5 when unknown)."""
         top = 0.5 if self.main_word_top is None else float(self.main_word_top)
         return np.array(
-            [
-                self.cosine,
-                self.margin,
-                self.writing_share,
-                self.typography,
-                self.entropy,
-                self.best_other_margin,
-                top,
-                self.abstract_share,
-            ]
+            [top if name == "main_word_top" else getattr(self, name) for name in VECTOR_FIELDS],
+            dtype=np.float64,
         )
 
 
@@ -126,7 +119,6 @@ VECTOR_FIELDS: tuple[str, ...] = (
     "abstract_share",
 )
 """The features of ClusterEvidence.vector(), in order."""
-_DEFAULTED = ("main_word_top", "abstract_share")  # may be absent from older stored evidence
 
 
 @dataclass

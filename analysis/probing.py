@@ -114,14 +114,11 @@ def probe_concepts(
     scale = scorer.logit_scale
     probs, shares = _softmax_shares(cos[0], scale, bank)
     _, gray_shares = _softmax_shares(cos[1], scale, bank)
-    content = [i for i, f in enumerate(bank.families) if f != "colour"]
-    p = torch.softmax(scale * cos[0, content].double(), dim=-1).clamp_min(1e-300)
+    content_bank, content = bank.without("colour")
+    p, content_share = _softmax_shares(cos[0, content], scale, content_bank)
+    del content_share["colour"]
+    p = p.clamp_min(1e-300)
     entropy = float(-(p * p.log()).sum() / math.log(len(content))) if len(content) > 1 else 0.0
-    content_share = {
-        f: float(sum(p[k] for k, i in enumerate(content) if bank.families[i] == f))
-        for f in FAMILIES
-        if f != "colour"
-    }
     others = bank.indices("shape") or [i for i in content if bank.families[i] != "dream"]
     best = max(others, key=lambda i: float(cos[0, i]))
     return ConceptProbe(
