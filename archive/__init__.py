@@ -11,7 +11,7 @@ from archive.settings import ArchiveSettings
 
 if TYPE_CHECKING:
     from archive.check import CheckReport, check_archive
-    from archive.export import ExportResult, export_records
+    from archive.export import ExportResult, export_records, research_filter
     from archive.store import Archive, Page, RecordFilter, open_archive
     from archive.web import create_app
 
@@ -31,6 +31,7 @@ __all__ = [
     "create_app",
     "export_records",
     "open_archive",
+    "research_filter",
 ]
 
 # SQLAlchemy, Alembic and FastAPI load only when first used, so that importing the
@@ -44,6 +45,7 @@ _LAZY = {
     "check_archive": "archive.check",
     "ExportResult": "archive.export",
     "export_records": "archive.export",
+    "research_filter": "archive.export",
     "create_app": "archive.web",
 }
 

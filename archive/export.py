@@ -25,6 +25,7 @@ __all__ = [
     "ExportResult",
     "export_records",
     "export_row",
+    "research_filter",
     "stream_csv",
     "stream_jsonl",
 ]
@@ -103,8 +104,9 @@ def _int_or_none(value: Any) -> int | None:
     return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _research_filter(filter: RecordFilter | None) -> RecordFilter:
-    # Only pairs whose visitors allowed research use ever leave the archive.
+def research_filter(filter: RecordFilter | None) -> RecordFilter:
+    """`filter` narrowed to the pairs whose visitors allowed research use: the only ones
+    that ever leave the archive."""
     return replace(filter or RecordFilter(), research_only=True)
 
 
@@ -113,7 +115,7 @@ def stream_csv(archive: Archive, filter: RecordFilter | None = None) -> Iterator
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_FIELDS))
     writer.writeheader()
-    for n, record in enumerate(archive.iter_records(_research_filter(filter)), start=1):
+    for n, record in enumerate(archive.iter_records(research_filter(filter)), start=1):
         writer.writerow(export_row(record))
         if n % 200 == 0:
             yield buffer.getvalue()
@@ -124,7 +126,7 @@ def stream_csv(archive: Archive, filter: RecordFilter | None = None) -> Iterator
 
 def stream_jsonl(archive: Archive, filter: RecordFilter | None = None) -> Iterator[str]:
     """The JSON Lines export, one line per record, for streaming over HTTP."""
-    for record in archive.iter_records(_research_filter(filter)):
+    for record in archive.iter_records(research_filter(filter)):
         yield json.dumps(export_row(record), ensure_ascii=False) + "\n"
 
 
@@ -153,7 +155,7 @@ def export_records(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArchiveError(f"cannot create export folder {out}: {exc}") from None
-    filter = _research_filter(filter)
+    filter = research_filter(filter)
     counts: dict[str, Counter[str]] = {
         k: Counter() for k in ("cluster", "label", "language", "venue")
     }

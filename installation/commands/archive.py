@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,13 +131,13 @@ def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
 @pass_app
 def export(app: AppContext, fmt: str, out: Path, with_images: bool, **filters: object) -> None:
     """Export the pairs visitors allowed for research, with DATASHEET.md, into folder OUT."""
-    from archive import export_records
+    from archive import export_records, research_filter
     from installation.analysis_stage import kmeans_check
 
     archive, chosen = _open(app), _record_filter(**filters)
     result = export_records(archive, fmt, out, filter=chosen, with_images=with_images)
     click.echo(f"exported {result.count} records to {out}")
-    report = kmeans_check(archive, replace(chosen, research_only=True), out)
+    report = kmeans_check(archive, research_filter(chosen), out)
     if report is None:
         click.echo("k-means check skipped: fewer than 4 analysed records")
     else:
