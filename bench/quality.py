@@ -19,12 +19,14 @@ from pathlib import Path
 import torch
 
 from bench.toyworld.quality import (
+    DRAWING_TASKS,
     cluster_quality,
     drawing_prompts,
     drawing_quality,
     pointing_quality,
+    zero_shot_report,
 )
-from bench.toyworld.world import palette_pens
+from bench.toyworld.world import World, palette_pens
 from drawing import DrawSettings, load_clip
 
 MODELS = Path(__file__).with_name("toyworld") / "models"
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cluster-pairs", type=int, default=15, help="pairs per cluster")
     parser.add_argument("--pointing-scenes", type=int, default=6, help="2x2 scenes for FIXLIP")
     parser.add_argument("--fixlip-budget", type=int, default=8192, help="coalitions per scene")
+    parser.add_argument("--zero-shot", type=int, default=60, help="scenes per zero-shot task")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -67,6 +70,19 @@ def main(argv: list[str] | None = None) -> None:
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "threads": args.threads,
     }
+    # How well each model reads the views CLIPDraw optimises through (the drawer follows
+    # their gradients): zero-shot top-1 on held-out scenes, plain and as such views.
+    world = World(drawer.image_size, "heldout")
+    for name, model in (("drawer", drawer), ("judge", judge)):
+        result[f"{name}_zero_shot_top1"] = {
+            view: {
+                task: row["top1"]
+                for task, row in zero_shot_report(
+                    model, world, args.zero_shot, 0, set(DRAWING_TASKS), clipdraw_views=views
+                ).items()
+            }
+            for view, views in (("plain", False), ("clipdraw_views", True))
+        }
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         settings = DrawSettings(
             mode=mode,

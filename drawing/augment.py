@@ -48,11 +48,15 @@ def augment(
     ratio: tuple[float, float] = (3 / 4, 4 / 3),
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """`copies` augmented views [copies, 3, size, size] of a square RGB image [3, S, S] in [0, 1].
+    """`copies` augmented views [copies, 3, size, size] of a square RGB image [3, S, S] in
+    [0, 1], or one view each of a batch [copies, 3, S, S] (training with the views CLIPDraw
+    shows).
 
     Differentiable in the image; the random draws come from `generator` (CPU).
     """
-    _, h, w = image.shape
+    if image.dim() == 4 and image.shape[0] != copies:
+        raise ValueError(f"a batch of {image.shape[0]} images needs copies={image.shape[0]}")
+    h, w = image.shape[-2:]
     g = generator
     k = copies
     # Perspective: each corner moves inwards by up to distortion * half the side (px).
@@ -87,7 +91,7 @@ def augment(
     src_y = pts[..., 1] / pts[..., 2]
     grid = torch.stack([(src_x + 0.5) / w * 2 - 1, (src_y + 0.5) / h * 2 - 1], dim=-1)
     grid = grid.to(image.dtype)
-    batch = (image - 1.0).unsqueeze(0).expand(k, -1, -1, -1)
+    batch = image - 1.0 if image.dim() == 4 else (image - 1.0).unsqueeze(0).expand(k, -1, -1, -1)
     return (
         F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1.0
     )

@@ -29,6 +29,7 @@ __all__ = [
     "rank_of",
     "zero_shot_report",
     "report_markdown",
+    "DRAWING_TASKS",
     "drawing_prompts",
     "drawing_quality",
     "cluster_pairs",
@@ -114,16 +115,28 @@ def rank_of(image_features: Tensor, text_features: Tensor, target: int) -> int:
 
 
 def zero_shot_report(
-    clip: ClipModel, world: World, n: int, seed: int, only: set[str] | None = None
+    clip: ClipModel,
+    world: World,
+    n: int,
+    seed: int,
+    only: set[str] | None = None,
+    clipdraw_views: bool = False,
 ) -> dict:
     """Top-1 / top-5 accuracy and chance level per task (all, or those named in `only`) on
-    held-out scenes of `world`."""
+    held-out scenes of `world`; with `clipdraw_views`, each scene is seen as one of the
+    perspective-and-crop views CLIPDraw shows the model while drawing."""
+    from drawing import augment
+
     out = {}
+    gen = torch.Generator().manual_seed(seed)
     for task in zero_shot_tasks(world, n, seed):
         if only is not None and task.name not in only:
             continue
+        pixels = render_scenes(task.scenes)
+        if clipdraw_views:
+            pixels = augment(pixels, len(pixels), pixels.shape[-1], generator=gen)
         with torch.no_grad():
-            images = clip.encode_image(render_scenes(task.scenes).to(clip.device))
+            images = clip.encode_image(pixels.to(clip.device))
         captions = sorted({c for cands in task.candidates for c in cands})
         index = {c: i for i, c in enumerate(captions)}
         texts = clip.encode_text(captions)
@@ -158,7 +171,9 @@ def report_markdown(report: dict) -> str:
         f"{p['vision_layers']} layers; text width {p['text_width']}, {p['text_layers']} layers, "
         f"context {p['context_length']}, CLIP tokenizer (49408)",
         f"- {report['train_scenes']} training scenes, {report['train_captions']} distinct "
-        f"captions, {p['steps']} steps of {p['batch']}",
+        f"captions, {p['steps']} steps of {p['batch']}; "
+        f"{p.get('clipdraw_views', 0):.0%} of each batch shown as CLIPDraw's "
+        "perspective-and-crop views, the rest shifted by up to 2 px",
         f"- time: data {report['data_seconds']} s, training {report['train_seconds']} s, "
         f"total {report['total_seconds']} s on {p['device']} with {report['torch_threads']} "
         "thread(s), under contention from other work",
@@ -178,13 +193,17 @@ def report_markdown(report: dict) -> str:
 
 
 # -- drawing quality ----------------------------------------------------------------------
+DRAWING_TASKS = ("object", "colour", "count", "position", "word")
+"""The zero-shot tasks whose held-out prompts are drawn, in turn."""
+
+
 def drawing_prompts(count: int, seed: int = 0) -> list[tuple[str, list[str], str]]:
     """`count` prompts of held-out scenes of the world as (prompt, candidate captions, task),
     taken in turn from the object, colour, count, position and word tasks. (Colour/object
     pairs never seen in training stay a zero-shot task of the training report: a model
     that has not learnt to compose them cannot judge drawings of them.)"""
     tasks = {t.name: t for t in zero_shot_tasks(World(64, "heldout"), count, seed)}
-    order = ["object", "colour", "count", "position", "word"]
+    order = DRAWING_TASKS
     out: list[tuple[str, list[str], str]] = []
     seen: set[str] = set()
     k = 0

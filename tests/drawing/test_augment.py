@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from drawing import augment, letterbox
@@ -35,6 +36,20 @@ def test_augment_is_differentiable_in_the_image():
     image = torch.rand(3, 32, 32, requires_grad=True)
     augment(image, 3, size=16).sum().backward()
     assert image.grad is not None and image.grad.abs().sum() > 0
+
+
+def test_a_batch_gets_one_view_per_image_with_the_same_draws_as_copies():
+    images = torch.rand(3, 3, 32, 32)
+    views = augment(images, 3, size=16, generator=torch.Generator().manual_seed(2))
+    assert views.shape == (3, 3, 16, 16)
+    for k in range(3):  # view k of the batch is view k of image k's copies
+        alone = augment(images[k], 3, size=16, generator=torch.Generator().manual_seed(2))
+        assert torch.allclose(views[k], alone[k], atol=1e-6)
+
+
+def test_a_batch_must_match_the_number_of_copies():
+    with pytest.raises(ValueError, match="copies=2"):
+        augment(torch.rand(2, 3, 16, 16), 4)
 
 
 def test_letterbox_pads_with_white_to_a_centred_square():
