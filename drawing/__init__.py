@@ -1,12 +1,12 @@
 """Dreams drawn as pen strokes: the stroke model, a differentiable rasterizer, CLIP, CLIPDraw."""
 
-from drawing.augment import augment, letterbox
+from drawing.augment import augment, augment_grid, letterbox, through_views
 from drawing.clip import DEFAULT_CLIP, TEST_MODEL, ClipModel, load_clip, pull_clip
 from drawing.clipdraw import DrawProgress, draw, resolve_device, score_drawing
 from drawing.errors import ClipModelMissing, DrawingError
 from drawing.model import DEFAULT_PENS, Drawing, Pen, Stroke, parse_color, parse_pens
 from drawing.paper import Paper, parse_paper
-from drawing.raster import StrokeBatch, rasterize, render_drawing, strokes_to_batch
+from drawing.raster import StrokeBatch, ink_layers, rasterize, render_drawing, strokes_to_batch
 from drawing.settings import DrawSettings
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Stroke",
     "StrokeBatch",
     "augment",
+    "augment_grid",
     "draw",
     "letterbox",
     "load_clip",
@@ -32,8 +33,10 @@ __all__ = [
     "parse_pens",
     "pull_clip",
     "rasterize",
+    "ink_layers",
     "render_drawing",
     "resolve_device",
     "score_drawing",
     "strokes_to_batch",
+    "through_views",
 ]

@@ -13,12 +13,13 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-__all__ = ["augment", "letterbox"]
+__all__ = ["augment", "augment_grid", "through_views", "letterbox"]
 
 
 def letterbox(image: Tensor) -> Tensor:
-    """Pad an image [3, H, W] with white paper to a centred square [3, S, S], S = max(H, W)."""
-    _, h, w = image.shape
+    """Pad an image [..., 3, H, W] with white paper to a centred square [..., 3, S, S],
+    S = max(H, W)."""
+    h, w = image.shape[-2:]
     if h == w:
         return image
     s = max(h, w)
@@ -39,26 +40,20 @@ def _homographies(src: Tensor, dst: Tensor) -> Tensor:
     return torch.cat([h, torch.ones_like(h[:, :1])], dim=1).reshape(-1, 3, 3)
 
 
-def augment(
-    image: Tensor,
+def augment_grid(
+    height: int,
+    width: int,
     copies: int,
     size: int = 224,
     distortion: float = 0.5,
     scale: tuple[float, float] = (0.7, 0.9),
     ratio: tuple[float, float] = (3 / 4, 4 / 3),
     generator: torch.Generator | None = None,
+    device: str | torch.device = "cpu",
 ) -> Tensor:
-    """`copies` augmented views [copies, 3, size, size] of a square RGB image [3, S, S] in
-    [0, 1], or one view each of a batch [copies, 3, S, S] (training with the views CLIPDraw
-    shows).
-
-    Differentiable in the image; the random draws come from `generator` (CPU).
-    """
-    if image.dim() == 4 and image.shape[0] != copies:
-        raise ValueError(f"a batch of {image.shape[0]} images needs copies={image.shape[0]}")
-    h, w = image.shape[-2:]
-    g = generator
-    k = copies
+    """`copies` random views of a height x width image as `grid_sample` grids
+    [copies, size, size, 2]; the random draws come from `generator` (CPU)."""
+    h, w, g, k = height, width, generator, copies
     # Perspective: each corner moves inwards by up to distortion * half the side (px).
     dx = torch.floor(torch.rand(k, 4, generator=g) * (int(distortion * (w // 2)) + 1))
     dy = torch.floor(torch.rand(k, 4, generator=g) * (int(distortion * (h // 2)) + 1))
@@ -79,19 +74,56 @@ def augment(
     cx = torch.rand(k, generator=g) * (w - cw)
     cy = torch.rand(k, generator=g) * (h - ch)
 
-    # The random draws stay on the CPU generator (reproducible); the grid is built where the image is.
-    dev = image.device
-    warp, cx, cy, cw, ch = (v.to(dev, torch.float32) for v in (warp, cx, cy, cw, ch))
-    t = (torch.arange(size, dtype=torch.float32, device=dev) + 0.5) / size
+    # The random draws stay on the CPU generator (reproducible); the grid is built on `device`.
+    warp, cx, cy, cw, ch = (v.to(device, torch.float32) for v in (warp, cx, cy, cw, ch))
+    t = (torch.arange(size, dtype=torch.float32, device=device) + 0.5) / size
     gx = cx[:, None, None] + t[None, None, :] * cw[:, None, None] - 0.5
     gy = cy[:, None, None] + t[None, :, None] * ch[:, None, None] - 0.5
     gx, gy = torch.broadcast_tensors(gx, gy)  # [k, size, size] px in the warped image
     pts = torch.stack([gx, gy, torch.ones_like(gx)], dim=-1) @ warp.transpose(1, 2)[:, None]
     src_x = pts[..., 0] / pts[..., 2]
     src_y = pts[..., 1] / pts[..., 2]
-    grid = torch.stack([(src_x + 0.5) / w * 2 - 1, (src_y + 0.5) / h * 2 - 1], dim=-1)
-    grid = grid.to(image.dtype)
-    batch = image - 1.0 if image.dim() == 4 else (image - 1.0).unsqueeze(0).expand(k, -1, -1, -1)
-    return (
-        F.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1.0
+    return torch.stack([(src_x + 0.5) / w * 2 - 1, (src_y + 0.5) / h * 2 - 1], dim=-1)
+
+
+def _sample(images: Tensor, grid: Tensor) -> Tensor:
+    """images [B, 3, S, S] seen through grids [B, size, size, 2], white outside."""
+    out = F.grid_sample(
+        images - 1.0, grid.to(images.dtype), mode="bilinear", padding_mode="zeros",
+        align_corners=False,
+    )  # fmt: skip
+    return out + 1.0
+
+
+def augment(
+    image: Tensor,
+    copies: int,
+    size: int = 224,
+    distortion: float = 0.5,
+    scale: tuple[float, float] = (0.7, 0.9),
+    ratio: tuple[float, float] = (3 / 4, 4 / 3),
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """`copies` augmented views [copies, 3, size, size] of a square RGB image [3, S, S] in
+    [0, 1], or one view each of a batch [copies, 3, S, S] (training with the views CLIPDraw
+    shows).
+
+    Differentiable in the image; the random draws come from `generator` (CPU).
+    """
+    if image.dim() == 4 and image.shape[0] != copies:
+        raise ValueError(f"a batch of {image.shape[0]} images needs copies={image.shape[0]}")
+    h, w = image.shape[-2:]
+    grid = augment_grid(
+        h, w, copies, size, distortion, scale, ratio, generator=generator, device=image.device
     )
+    batch = image if image.dim() == 4 else image.unsqueeze(0).expand(copies, -1, -1, -1)
+    return _sample(batch, grid)
+
+
+def through_views(images: Tensor, grid: Tensor) -> Tensor:
+    """Every image [M, 3, S, S] through every view of `grid` [K, size, size, 2]
+    (from `augment_grid`): [M, K, 3, size, size]. Compares images on the same views."""
+    m, k = images.shape[0], grid.shape[0]
+    batch = images[:, None].expand(-1, k, -1, -1, -1).reshape(m * k, *images.shape[1:])
+    out = _sample(batch, grid[None].expand(m, -1, -1, -1, -1).reshape(m * k, *grid.shape[1:]))
+    return out.view(m, k, *out.shape[1:])

@@ -23,6 +23,7 @@ from drawing.clip import ClipModel, load_clip
 from drawing.errors import DrawingError
 from drawing.model import Drawing, Pen, Stroke
 from drawing.paper import Paper, parse_paper
+from drawing.prune import prune_strokes
 from drawing.raster import StrokeBatch, flatten_bezier, rasterize
 from drawing.settings import DrawSettings
 
@@ -306,8 +307,16 @@ def draw(
 
     strokes = params.to_strokes()
     if s.mode == "plotter":
-        drawable = (params.lengths_px() >= s.min_stroke_mm / mm_per_px).tolist()
-        strokes = [st for st, keep in zip(strokes, drawable, strict=True) if keep]
+        keep = params.lengths_px() >= s.min_stroke_mm / mm_per_px
+        if s.prune and int(keep.sum()) > 1:
+            drawable = torch.nonzero(keep).flatten()
+            with torch.no_grad():
+                batch = params.batch(1.0, snapped=True).select(drawable)
+                kept = prune_strokes(batch, height, width, clip, text[0], negatives, seed=seed)
+            keep[drawable[~kept]] = False
+            template.settings["strokes_pruned"] = int((~kept).sum())
+            log.info("pruning dropped %d of %d strokes", int((~kept).sum()), len(kept))
+        strokes = [st for st, k in zip(strokes, keep.tolist(), strict=True) if k]
     drawing = dataclasses.replace(template, strokes=strokes, scores=scores)
     drawing.final_score = score_drawing(drawing, clip, prompt.strip())
     return drawing

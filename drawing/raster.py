@@ -22,7 +22,14 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-__all__ = ["StrokeBatch", "rasterize", "flatten_bezier", "render_drawing", "strokes_to_batch"]
+__all__ = [
+    "StrokeBatch",
+    "rasterize",
+    "ink_layers",
+    "flatten_bezier",
+    "render_drawing",
+    "strokes_to_batch",
+]
 
 TILE = 4
 _CHUNK_ELEMENTS = 1 << 21  # distance evaluations per chunk in the nearest-piece search
@@ -175,6 +182,62 @@ def _nearest_piece(pixels: Tensor, a: Tensor, b: Tensor, valid: Tensor, stroke: 
     return out
 
 
+@dataclass
+class _Pairs:
+    """Each (stroke, tile) pair's pixels, where they land in the padded image, and coverage."""
+
+    stroke: Tensor  # [P] stroke of each pair
+    tile_id: Tensor  # [P] tile of each pair, row-major
+    flat_index: Tensor  # [P, T*T] pixel index into the padded image (hp * wp)
+    coverage: Tensor  # [P, T*T] in [0, 1]
+    hp: int
+    wp: int
+
+
+def _pairs(
+    strokes: StrokeBatch, height: int, width: int, samples: int | None, tile: int, ordered: bool
+) -> _Pairs | None:
+    """Coverage of every pixel near every stroke; None when no stroke reaches the canvas.
+    `ordered`: pairs sorted by tile, then stroke (for "over" compositing)."""
+    points = strokes.points
+    dtype, device = points.dtype, points.device
+    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
+    if len(strokes) == 0:
+        return None
+    if samples is None:
+        samples = samples_for_tolerance(points)
+    a, b, valid = flatten_bezier(points, strokes.segments, samples)
+    stroke, tx, ty = _tile_pairs(a, b, valid, strokes.widths.detach(), height, width, tile)
+    if stroke.numel() == 0:
+        return None
+    if ordered:
+        order = torch.argsort((ty * tiles_x + tx) * len(strokes) + stroke)
+        stroke, tx, ty = stroke[order], tx[order], ty[order]
+
+    offs = torch.arange(tile, device=device, dtype=dtype) + 0.5
+    grid = torch.stack(torch.meshgrid(offs, offs, indexing="xy"), dim=-1).reshape(-1, 2)  # [T*T, 2]
+    origin = torch.stack([tx, ty], dim=-1).to(dtype) * tile
+    pixels = origin[:, None, :] + grid[None]  # [P, T*T, 2]
+    wp = tiles_x * tile
+    flat_index = ((ty * tile)[:, None] + grid[None, :, 1].long()) * wp + (
+        (tx * tile)[:, None] + grid[None, :, 0].long()
+    )  # [P, T*T] into the padded image
+
+    nearest = _nearest_piece(pixels, a, b, valid, stroke)
+    pa = a.reshape(-1, 2)[nearest]
+    pb = b.reshape(-1, 2)[nearest]
+    d = _point_segment_distance(pixels, pa, pb)
+    coverage = _box_coverage(d, strokes.widths[stroke, None] / 2)  # [P, T*T]
+    return _Pairs(stroke, ty * tiles_x + tx, flat_index, coverage, tiles_y * tile, wp)
+
+
+def _ink_log(strokes: StrokeBatch, pairs: _Pairs) -> Tensor:
+    """Each pair-pixel's log transmittance [P, T*T, 3] for ink on paper."""
+    ink = strokes.colors[pairs.stroke, :3]
+    factor = 1.0 - pairs.coverage[..., None] * (1.0 - ink[:, None, :])
+    return torch.log(factor.clamp_min(1e-6))
+
+
 def rasterize(
     strokes: StrokeBatch,
     height: int,
@@ -187,61 +250,51 @@ def rasterize(
     control points (px), widths (px) and colours."""
     if mode not in ("ink", "over"):
         raise ValueError(f"unknown compositing mode {mode!r}")
-    points = strokes.points
-    dtype, device = points.dtype, points.device
-    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
-    hp, wp = tiles_y * tile, tiles_x * tile
-    if len(strokes) == 0:
-        return torch.ones(3, height, width, dtype=dtype, device=device)
-    if samples is None:
-        samples = samples_for_tolerance(points)
-    a, b, valid = flatten_bezier(points, strokes.segments, samples)
-    stroke, tx, ty = _tile_pairs(a, b, valid, strokes.widths.detach(), height, width, tile)
-    if stroke.numel() == 0:
-        return torch.ones(3, height, width, dtype=dtype, device=device)
-    if mode == "over":
-        # Pairs of one tile together, in stroke order, for the ordered composite.
-        order = torch.argsort((ty * tiles_x + tx) * len(strokes) + stroke)
-        stroke, tx, ty = stroke[order], tx[order], ty[order]
-
-    offs = torch.arange(tile, device=device, dtype=dtype) + 0.5
-    grid = torch.stack(torch.meshgrid(offs, offs, indexing="xy"), dim=-1).reshape(-1, 2)  # [T*T, 2]
-    origin = torch.stack([tx, ty], dim=-1).to(dtype) * tile
-    pixels = origin[:, None, :] + grid[None]  # [P, T*T, 2]
-    flat_index = ((ty * tile)[:, None] + grid[None, :, 1].long()) * wp + (
-        (tx * tile)[:, None] + grid[None, :, 0].long()
-    )  # [P, T*T] into the padded image
-
-    nearest = _nearest_piece(pixels, a, b, valid, stroke)
-    pa = a.reshape(-1, 2)[nearest]
-    pb = b.reshape(-1, 2)[nearest]
-    d = _point_segment_distance(pixels, pa, pb)
-    coverage = _box_coverage(d, strokes.widths[stroke, None] / 2)  # [P, T*T]
-
-    colors = strokes.colors[stroke]
+    pairs = _pairs(strokes, height, width, samples, tile, ordered=mode == "over")
+    if pairs is None:
+        return torch.ones(
+            3, height, width, dtype=strokes.points.dtype, device=strokes.points.device
+        )
+    hp, wp = pairs.hp, pairs.wp
+    dtype, device = strokes.points.dtype, strokes.points.device
+    flat = pairs.flat_index.reshape(-1)
     if mode == "ink":
-        ink = colors[:, :3]
-        factor = 1.0 - coverage[..., None] * (1.0 - ink[:, None, :])
-        log_t = torch.log(factor.clamp_min(1e-6))
         image = torch.zeros(hp * wp, 3, dtype=dtype, device=device)
-        image = image.index_add(0, flat_index.reshape(-1), log_t.reshape(-1, 3))
-        image = torch.exp(image)
+        image = torch.exp(image.index_add(0, flat, _ink_log(strokes, pairs).reshape(-1, 3)))
     else:
-        alpha = (coverage * colors[:, None, 3]).clamp(max=1.0 - 1e-6)
+        colors = strokes.colors[pairs.stroke]
+        alpha = (pairs.coverage * colors[:, None, 3]).clamp(max=1.0 - 1e-6)
         log_keep = torch.log1p(-alpha)  # [P, T*T]
         # Transmittance of everything drawn after each pair within its tile.
         acc = torch.cumsum(log_keep.double(), dim=0)
-        tile_id = ty * tiles_x + tx
-        _, counts = torch.unique_consecutive(tile_id, return_counts=True)
+        _, counts = torch.unique_consecutive(pairs.tile_id, return_counts=True)
         last = torch.repeat_interleave(torch.cumsum(counts, 0) - 1, counts)
         after = torch.exp((acc[last] - acc).to(dtype))  # [P, T*T]
         contrib = (alpha * after)[..., None] * colors[:, None, :3]
         image = torch.zeros(hp * wp, 3, dtype=dtype, device=device)
-        image = image.index_add(0, flat_index.reshape(-1), contrib.reshape(-1, 3))
+        image = image.index_add(0, flat, contrib.reshape(-1, 3))
         total = torch.zeros(hp * wp, dtype=dtype, device=device)
-        total = total.index_add(0, flat_index.reshape(-1), log_keep.reshape(-1))
+        total = total.index_add(0, flat, log_keep.reshape(-1))
         image = image + torch.exp(total)[:, None]  # the white paper showing through
     return image.reshape(hp, wp, 3)[:height, :width].permute(2, 0, 1)
+
+
+def ink_layers(
+    strokes: StrokeBatch, height: int, width: int, samples: int | None = None, tile: int = TILE
+) -> Tensor:
+    """Each stroke's own log transmittance [N, 3, H, W] (0: no ink) in one pass, for ink
+    compositing: the image of any subset of the strokes is exp of the sum of its layers,
+    so `rasterize(strokes.select(keep))` equals `exp(ink_layers(strokes)[keep].sum(0))`."""
+    n = len(strokes)
+    pairs = _pairs(strokes, height, width, samples, tile, ordered=False)
+    dtype, device = strokes.points.dtype, strokes.points.device
+    if pairs is None:
+        return torch.zeros(n, 3, height, width, dtype=dtype, device=device)
+    hp, wp = pairs.hp, pairs.wp
+    index = (pairs.stroke[:, None] * (hp * wp) + pairs.flat_index).reshape(-1)
+    layers = torch.zeros(n * hp * wp, 3, dtype=dtype, device=device)
+    layers = layers.index_add(0, index, _ink_log(strokes, pairs).reshape(-1, 3))
+    return layers.reshape(n, hp, wp, 3)[:, :height, :width].permute(0, 3, 1, 2)
 
 
 def strokes_to_batch(

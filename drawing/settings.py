@@ -61,6 +61,12 @@ class DrawSettings:
         default=1.0,
         metadata={"doc": "strokes shorter than this on paper are dropped (plotter mode)"},
     )
+    prune: bool = field(
+        default=True,
+        metadata={
+            "doc": "plotter mode: after optimising, drop the strokes CLIP sees the dream better without (fewer to plot)"
+        },
+    )
     progress_every: int = field(default=10, metadata={"doc": "report progress every N iterations"})
     early_stop_patience: int = field(
         default=0, metadata={"doc": "stop after N iterations without improvement (0: never)"}

@@ -58,3 +58,15 @@ def test_letterbox_pads_with_white_to_a_centred_square():
     assert square.shape == (3, 20, 20)
     assert float(square[:, :5].min()) == 1.0 and float(square[:, 15:].min()) == 1.0
     assert float(square[:, 5:15].max()) == 0.0
+
+
+def test_through_views_shows_every_image_the_same_views_as_augment():
+    from drawing import augment_grid, through_views
+
+    images = torch.rand(3, 3, 32, 32)
+    grid = augment_grid(32, 32, 4, size=16, generator=torch.Generator().manual_seed(8))
+    views = through_views(images, grid)
+    assert views.shape == (3, 4, 3, 16, 16)
+    for m in range(3):
+        alone = augment(images[m], 4, size=16, generator=torch.Generator().manual_seed(8))
+        assert torch.allclose(views[m], alone, atol=1e-6)

@@ -135,3 +135,15 @@ def test_sixteen_strokes_fit_a_drawn_shape_by_mse():
     ink, target_ink = image < 0.5, target < 0.5
     iou = float((ink & target_ink).sum() / (ink | target_ink).sum())
     assert iou >= 0.8
+
+
+def test_ink_layers_compose_any_subset_of_the_strokes():
+    from drawing.raster import ink_layers
+
+    strokes = random_strokes(12, 40, seed=9)
+    layers = ink_layers(strokes, 30, 40)
+    assert layers.shape == (12, 3, 30, 40) and float(layers.max()) <= 0.0
+    keep = torch.tensor([True, False] * 6)
+    alone = rasterize(strokes.select(keep), 30, 40)
+    assert torch.allclose(torch.exp(layers[keep].sum(0)), alone, atol=1e-9)
+    assert torch.allclose(torch.exp(layers.sum(0)), rasterize(strokes, 30, 40), atol=1e-9)
