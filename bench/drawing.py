@@ -1,7 +1,8 @@
 """Drawing benchmark: ms per CLIPDraw iteration (rasterizer, CLIP, total) and peak memory; one JSON line.
 
 Cases: (a) classic: ViT-B-32 with random weights, 256 strokes, 224x224, 4 augmentations;
-(b) plotter: A4 landscape, 256 strokes, 3 pens; plus the rasterizer alone at 1024 strokes
+(b) plotter: A4 landscape, 256 strokes, 3 pens, and the time to prune its 256 strokes
+(random ones: the worst case, many candidates help); plus the rasterizer alone at 1024 strokes
 on a 512x512 canvas (memory bound). Run from the repository root:
 `python -m bench.drawing [--device cpu|cuda]`.
 """
@@ -17,8 +18,18 @@ import time
 
 import torch
 
-from drawing import DEFAULT_PENS, DrawSettings, augment, draw, letterbox, load_clip, rasterize
+from drawing import (
+    DEFAULT_PENS,
+    DrawSettings,
+    StrokeBatch,
+    augment,
+    draw,
+    letterbox,
+    load_clip,
+    rasterize,
+)
 from drawing.clipdraw import _Strokes, canvas_for
+from drawing.prune import prune_strokes
 
 
 def _sync(device: torch.device) -> None:
@@ -70,14 +81,31 @@ def bench_case(
         torch.cuda.reset_peak_memory_stats(device)
     raster_ms = _timed(raster_step, device, repeats)
     clip_ms = _timed(clip_step, device, repeats)
-    run = dataclasses.replace(settings, iterations=iterations, progress_every=iterations)
+    # The per-iteration figure leaves out plotter mode's pruning, timed on its own below.
+    run = dataclasses.replace(
+        settings, iterations=iterations, progress_every=iterations, prune=False
+    )
     draw("warm up", dataclasses.replace(run, iterations=2), clip=clip)
     _sync(device)
     start = time.perf_counter()
     draw("a whale flying over a sleeping city", run, clip=clip)
     _sync(device)
     total_ms = (time.perf_counter() - start) * 1000 / iterations
+    pruning = {}
+    if settings.mode == "plotter":
+        with torch.no_grad():
+            batch = params.batch(1.0, snapped=True)
+            batch = StrokeBatch(batch.points.detach(), batch.segments, batch.widths, batch.colors)
+        _sync(device)
+        start = time.perf_counter()
+        keep = prune_strokes(batch, height, width, clip, text[0])
+        _sync(device)
+        pruning = {
+            "prune_s": round(time.perf_counter() - start, 2),
+            "prune_kept": f"{int(keep.sum())}/{len(keep)}",
+        }
     return {
+        **pruning,
         "raster_fwd_bwd_ms": round(raster_ms, 2),
         "clip_fwd_bwd_ms": round(clip_ms, 2),
         "iteration_ms": round(total_ms, 2),
