@@ -32,6 +32,11 @@ __all__ = ["COMMANDS"]
 @click.option("--iterations", type=int, help="Optimisation steps.")
 @click.option("--augmentations", type=int, help="Augmented copies per step (0: none).")
 @click.option("--seed", type=int, help="Random seed (default: a new one, recorded).")
+@click.option(
+    "--prune/--no-prune",
+    default=None,
+    help="Plotter mode: drop strokes CLIP sees the dream better without (default: on).",
+)
 @click.option("--pens", help="Pens as '#rrggbb:WIDTH_MM,...' (ids 1..n).")
 @click.option("--paper", help="A3, A4, A5, A6, letter, A4-portrait, or WxHmm.")
 @click.option(
@@ -93,8 +98,10 @@ def draw_command(
         click.echo(
             f"note: {drawing.model_id} is a random-weight test model, not a real drawing model"
         )
+    pruned = drawing.settings.get("strokes_pruned")
+    strokes = f"{len(drawing.strokes)} strokes" + (f", {pruned} pruned" if pruned else "")
     click.echo(
-        f"CLIP score {drawing.final_score:.4f} ({drawing.model_id}, {len(drawing.strokes)} strokes, seed {drawing.seed})"
+        f"CLIP score {drawing.final_score:.4f} ({drawing.model_id}, {strokes}, seed {drawing.seed})"
     )
     for path in paths.values():
         click.echo(f"wrote {path}")

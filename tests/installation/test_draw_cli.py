@@ -116,3 +116,24 @@ def test_missing_weights_offline_name_models_pull_and_clip_checkpoint(tmp_path):
     assert result.returncode == 2
     assert "dreamdraw models pull" in result.stderr and "--clip-checkpoint" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_draw_prunes_by_default_and_says_how_many_strokes_went(tmp_path, capsys):
+    config = tmp_path / "venue.toml"
+    config.write_text("[drawing]\ncanvas_px = 112\n")
+    common = ["--clip", "test:tiny", "--strokes", "48", "--iterations", "5", "--seed", "3",
+              "--pens", "#000000:4,#1f4fbf:3"]  # fmt: skip
+    code, out, err = dreamdraw_in_process(
+        capsys, "--config", str(config), "draw", "two moons", "--out", str(tmp_path / "a"), *common
+    )
+    assert code == 0, err
+    pruned = json.loads((tmp_path / "a" / "drawing.json").read_text())
+    gone = pruned["settings"]["strokes_pruned"]
+    assert gone > 0 and f"{48 - gone} strokes, {gone} pruned" in out
+    code, out, err = dreamdraw_in_process(
+        capsys, "--config", str(config), "draw", "two moons", "--out", str(tmp_path / "b"),
+        "--no-prune", *common,
+    )  # fmt: skip
+    assert code == 0, err
+    whole = json.loads((tmp_path / "b" / "drawing.json").read_text())
+    assert "strokes_pruned" not in whole["settings"] and "48 strokes," in out
