@@ -16,6 +16,12 @@ from torch.nn import functional as F
 __all__ = ["augment", "augment_grid", "through_views", "letterbox"]
 
 
+# CLIPDraw's settings: RandomPerspective(distortion_scale=0.5), RandomResizedCrop(scale=(0.7, 0.9)).
+DISTORTION = 0.5
+SCALE = (0.7, 0.9)
+RATIO = (3 / 4, 4 / 3)
+
+
 def letterbox(image: Tensor) -> Tensor:
     """Pad an image [..., 3, H, W] with white paper to a centred square [..., 3, S, S],
     S = max(H, W)."""
@@ -45,9 +51,9 @@ def augment_grid(
     width: int,
     copies: int,
     size: int = 224,
-    distortion: float = 0.5,
-    scale: tuple[float, float] = (0.7, 0.9),
-    ratio: tuple[float, float] = (3 / 4, 4 / 3),
+    distortion: float = DISTORTION,
+    scale: tuple[float, float] = SCALE,
+    ratio: tuple[float, float] = RATIO,
     generator: torch.Generator | None = None,
     device: str | torch.device = "cpu",
 ) -> Tensor:
@@ -99,9 +105,9 @@ def augment(
     image: Tensor,
     copies: int,
     size: int = 224,
-    distortion: float = 0.5,
-    scale: tuple[float, float] = (0.7, 0.9),
-    ratio: tuple[float, float] = (3 / 4, 4 / 3),
+    distortion: float = DISTORTION,
+    scale: tuple[float, float] = SCALE,
+    ratio: tuple[float, float] = RATIO,
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """`copies` augmented views [copies, 3, size, size] of a square RGB image [3, S, S] in
