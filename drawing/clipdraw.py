@@ -44,6 +44,7 @@ _INIT_RADIUS = 0.1  # CLIPDraw: each control point moves up to ±5 % of the canv
 # Pen choice (plotter mode): fast enough to settle before the softmax temperature anneals
 # to a hard choice. On the toy world, 0.5 beat 0.1 and 0.3 (judge top-1 0.53 / 0.43 / 0.50).
 _PEN_LR = 0.5
+NEGATIVE_WEIGHT = 0.3  # CLIPDraw: each negative prompt adds +0.3 cos to the loss
 
 
 @dataclass
@@ -284,7 +285,7 @@ def draw(
         cos = features @ text[0]
         loss = -cos.sum()
         if negatives is not None:
-            loss = loss + 0.3 * (features @ negatives.T).sum()
+            loss = loss + NEGATIVE_WEIGHT * (features @ negatives.T).sum()
         loss.backward()
         point_opt.step()
         for opt in other_opts:
@@ -312,7 +313,9 @@ def draw(
             drawable = torch.nonzero(keep).flatten()
             with torch.no_grad():
                 batch = params.batch(1.0, snapped=True).select(drawable)
-                kept = prune_strokes(batch, height, width, clip, text[0], negatives, seed=seed)
+                kept = prune_strokes(
+                    batch, height, width, clip, text[0], negatives, NEGATIVE_WEIGHT, seed=seed
+                )
             keep[drawable[~kept]] = False
             template.settings["strokes_pruned"] = int((~kept).sum())
             log.info("pruning dropped %d of %d strokes", int((~kept).sum()), len(kept))

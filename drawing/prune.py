@@ -25,7 +25,6 @@ __all__ = ["prune_strokes", "PRUNE_VIEWS"]
 
 PRUNE_VIEWS = 8
 """Augmented views a candidate is scored on, besides the plain canvas."""
-_NEGATIVE_WEIGHT = 0.3  # as in the optimisation's loss
 
 
 class _Scorer:
@@ -43,13 +42,15 @@ class _Scorer:
         clip: ClipModel,
         text: Tensor,
         negatives: Tensor | None,
+        negative_weight: float,
         views: int,
         seed: int,
         chunk: int,
     ):
         self.layers = ink_layers(batch, height, width).flatten(1)  # [N, 3 * H * W]
         self.shape = (3, height, width)
-        self.clip, self.text, self.negatives, self.chunk = clip, text, negatives, chunk
+        self.clip, self.text, self.chunk = clip, text, chunk
+        self.negatives, self.negative_weight = negatives, negative_weight
         side, size = max(height, width), clip.image_size
         # The same views for every candidate.
         gen = torch.Generator().manual_seed(seed)
@@ -82,7 +83,7 @@ class _Scorer:
             score = (features @ self.text).view(len(part), -1)
             if self.negatives is not None:
                 away = (features @ self.negatives.T).sum(-1).view(len(part), -1)
-                score = score - _NEGATIVE_WEIGHT * away
+                score = score - self.negative_weight * away
             out.append(score.mean(dim=1))
         return torch.cat(out)
 
@@ -94,6 +95,7 @@ def prune_strokes(
     clip: ClipModel,
     text: Tensor,
     negatives: Tensor | None = None,
+    negative_weight: float = 0.0,
     views: int = PRUNE_VIEWS,
     seed: int = 0,
     min_gain: float = 1e-4,
@@ -103,15 +105,17 @@ def prune_strokes(
     """Which strokes of `batch` (ink compositing) to keep: a bool mask [N].
 
     `text` [D] and `negatives` [M, D] are the prompt's and the negative prompts'
-    features; the objective is the optimisation's (cosine with the prompt, less 0.3 times
-    the cosines with the negatives), averaged over the plain canvas and `views` fixed
-    augmented views. At least one stroke is kept.
+    features; the objective is the optimisation's (cosine with the prompt, less
+    `negative_weight` times the cosines with the negatives), averaged over the plain
+    canvas and `views` fixed augmented views. At least one stroke is kept.
     """
     n = len(batch)
     keep = torch.ones(n, dtype=torch.bool, device=batch.points.device)
     if n <= 1:
         return keep
-    score = _Scorer(batch, height, width, clip, text, negatives, views, seed, chunk)
+    score = _Scorer(
+        batch, height, width, clip, text, negatives, negative_weight, views, seed, chunk
+    )
     best = float(score([keep])[0])
     for _ in range(max_sweeps):
         kept = torch.nonzero(keep).flatten()

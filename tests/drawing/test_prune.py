@@ -53,7 +53,7 @@ def test_what_is_kept_scores_at_least_as_well_on_the_same_views(toy_clip):
     text = toy_clip.encode_text(["a drawing of a house"])[0]
     keep = prune_strokes(batch, 64, 64, toy_clip, text, seed=4)
     assert 1 <= int(keep.sum()) < len(keep)
-    score = _Scorer(batch, 64, 64, toy_clip, text, None, views=8, seed=4, chunk=8)
+    score = _Scorer(batch, 64, 64, toy_clip, text, None, 0.0, views=8, seed=4, chunk=8)
     full, pruned = score([torch.ones_like(keep), keep]).tolist()
     assert pruned > full
 
