@@ -21,7 +21,6 @@ import torch
 from drawing import (
     DEFAULT_PENS,
     DrawSettings,
-    StrokeBatch,
     augment,
     draw,
     letterbox,
@@ -95,7 +94,6 @@ def bench_case(
     if settings.mode == "plotter":
         with torch.no_grad():
             batch = params.batch(1.0, snapped=True)
-            batch = StrokeBatch(batch.points.detach(), batch.segments, batch.widths, batch.colors)
         _sync(device)
         start = time.perf_counter()
         keep = prune_strokes(batch, height, width, clip, text[0])

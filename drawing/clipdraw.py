@@ -317,8 +317,9 @@ def draw(
                     batch, height, width, clip, text[0], negatives, NEGATIVE_WEIGHT, seed=seed
                 )
             keep[drawable[~kept]] = False
-            template.settings["strokes_pruned"] = int((~kept).sum())
-            log.info("pruning dropped %d of %d strokes", int((~kept).sum()), len(kept))
+            pruned = int((~kept).sum())
+            template.settings["strokes_pruned"] = pruned
+            log.info("pruning dropped %d of %d strokes", pruned, len(kept))
         strokes = [st for st, k in zip(strokes, keep.tolist(), strict=True) if k]
     drawing = dataclasses.replace(template, strokes=strokes, scores=scores)
     drawing.final_score = score_drawing(drawing, clip, prompt.strip())

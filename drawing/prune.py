@@ -73,7 +73,6 @@ class _Scorer:
         views = torch.cat([plain[:, None], through_views(square, self.grid)], dim=1)
         return views.flatten(0, 1)
 
-    @torch.no_grad()
     def __call__(self, keeps: list[Tensor]) -> Tensor:
         """The objective [M] for each keep mask [N] in `keeps`."""
         out = []
@@ -88,6 +87,7 @@ class _Scorer:
         return torch.cat(out)
 
 
+@torch.no_grad()
 def prune_strokes(
     batch: StrokeBatch,
     height: int,

@@ -250,13 +250,11 @@ def rasterize(
     control points (px), widths (px) and colours."""
     if mode not in ("ink", "over"):
         raise ValueError(f"unknown compositing mode {mode!r}")
+    dtype, device = strokes.points.dtype, strokes.points.device
     pairs = _pairs(strokes, height, width, samples, tile, ordered=mode == "over")
     if pairs is None:
-        return torch.ones(
-            3, height, width, dtype=strokes.points.dtype, device=strokes.points.device
-        )
+        return torch.ones(3, height, width, dtype=dtype, device=device)
     hp, wp = pairs.hp, pairs.wp
-    dtype, device = strokes.points.dtype, strokes.points.device
     flat = pairs.flat_index.reshape(-1)
     if mode == "ink":
         image = torch.zeros(hp * wp, 3, dtype=dtype, device=device)
