@@ -37,7 +37,7 @@ JUDGE = MODELS / "toy-judge-s2"
 def _summary(result: dict) -> dict:
     """A drawing result without its per-prompt rows, plus the judge's rank per prompt."""
     out = {k: v for k, v in result.items() if k != "per_prompt"}
-    out["judge_ranks"] = [r["judge_rank"] for r in result["per_prompt"]]
+    out["judge_ranks"] = {r["prompt"]: r["judge_rank"] for r in result["per_prompt"]}
     return out
 
 

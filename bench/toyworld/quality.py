@@ -30,6 +30,7 @@ __all__ = [
     "zero_shot_report",
     "report_markdown",
     "DRAWING_TASKS",
+    "DrawingPrompt",
     "drawing_prompts",
     "drawing_quality",
     "cluster_pairs",
@@ -197,23 +198,37 @@ DRAWING_TASKS = ("object", "colour", "count", "position", "word")
 """The zero-shot tasks whose held-out prompts are drawn, in turn."""
 
 
-def drawing_prompts(count: int, seed: int = 0) -> list[tuple[str, list[str], str]]:
-    """`count` prompts of held-out scenes of the world as (prompt, candidate captions, task),
-    taken in turn from the object, colour, count, position and word tasks. (Colour/object
-    pairs never seen in training stay a zero-shot task of the training report: a model
-    that has not learnt to compose them cannot judge drawings of them.)"""
-    tasks = {t.name: t for t in zero_shot_tasks(World(64, "heldout"), count, seed)}
-    order = DRAWING_TASKS
-    out: list[tuple[str, list[str], str]] = []
+@dataclass
+class DrawingPrompt:
+    """A caption to draw, the captions it is ranked among, its task, and (when it comes from
+    the world) the held-out scene it describes, which gives the judge's reference rank."""
+
+    text: str
+    candidates: list[str]
+    task: str
+    scene: Scene | None = None
+
+
+def drawing_prompts(count: int, seed: int = 0) -> list[DrawingPrompt]:
+    """`count` distinct prompts of held-out scenes, taken in turn from the object, colour,
+    count, position and word tasks, so that each task gets the same share (the first tasks
+    one more when `count` does not divide). (Colour/object pairs never seen in training stay
+    a zero-shot task of the training report: a model that has not learnt to compose them
+    cannot judge drawings of them.)"""
+    tasks = {t.name: t for t in zero_shot_tasks(World(64, "heldout"), 4 * count, seed)}
+    queues = {name: [] for name in DRAWING_TASKS}
     seen: set[str] = set()
-    k = 0
-    while len(out) < count and k < count * len(order):
-        task = tasks[order[k % len(order)]]
-        i = k // len(order)
-        k += 1
-        if i < len(task.targets) and task.targets[i] not in seen:
-            seen.add(task.targets[i])
-            out.append((task.targets[i], task.candidates[i], task.name))
+    for name in DRAWING_TASKS:
+        task = tasks[name]
+        for text, cands, scene in zip(task.targets, task.candidates, task.scenes, strict=True):
+            if text not in seen and len(queues[name]) < count:
+                seen.add(text)
+                queues[name].append(DrawingPrompt(text, cands, name, scene))
+    out: list[DrawingPrompt] = []
+    for i in range(count):
+        for name in DRAWING_TASKS:
+            if len(out) < count and i < len(queues[name]):
+                out.append(queues[name][i])
     return out
 
 
@@ -225,43 +240,58 @@ def _canvas(drawing: Drawing, clip: ClipModel) -> Tensor:
 
 
 def drawing_quality(
-    prompts: list[tuple[str, list[str], str]],
+    prompts: list[DrawingPrompt],
     settings: DrawSettings,
     drawer: ClipModel,
     judge: ClipModel,
 ) -> dict:
     """Draw each prompt with `drawer`; the judge ranks the prompt among its candidates.
 
-    Returns top-1 / top-5 under the judge (and, for reference, under the drawer), the mean
-    cosine of drawing and prompt under both models, seconds per drawing, and per prompt
-    the judge's rank.
+    Returns top-1 / top-5 under the judge (and, for reference, under the drawer), the
+    judge's top-1 per task, the mean cosine of drawing and prompt under both models,
+    seconds per drawing, and per prompt the ranks. Where prompts carry their scene, the
+    judge also ranks the world's own rendering of it (`reference_top1`): the most that
+    drawings can be expected to reach under this judge.
     """
     rows = []
     started = time.perf_counter()
-    for k, (prompt, candidates, task) in enumerate(prompts):
+    for k, prompt in enumerate(prompts):
         s = DrawSettings(**{**settings.__dict__, "seed": (settings.seed or 0) + k})
-        drawing = draw(prompt, s, clip=drawer)
-        row = {"prompt": prompt, "task": task, "candidates": len(candidates)}
+        drawing = draw(prompt.text, s, clip=drawer)
+        target = prompt.candidates.index(prompt.text)
+        row = {"prompt": prompt.text, "task": prompt.task, "candidates": len(prompt.candidates)}
         for name, model in (("judge", judge), ("drawer", drawer)):
             with torch.no_grad():
                 image = model.encode_image(_canvas(drawing, model)[None].to(model.device))[0]
-            texts = model.encode_text(candidates)
-            target = candidates.index(prompt)
+            texts = model.encode_text(prompt.candidates)
             row[f"{name}_rank"] = rank_of(image, texts, target)
             row[f"{name}_cosine"] = round(float(texts[target] @ image), 4)
+            if name == "judge" and prompt.scene is not None:
+                with torch.no_grad():
+                    scene = model.encode_image(render_scenes([prompt.scene]).to(model.device))[0]
+                row["reference_rank"] = rank_of(scene, texts, target)
         rows.append(row)
     seconds = time.perf_counter() - started
 
     def share(key: str, limit: int) -> float:
         return round(float(np.mean([r[key] <= limit for r in rows])), 4)
 
-    return {
+    def top1_per_task(key: str) -> dict[str, str]:
+        tasks = dict.fromkeys(r["task"] for r in rows)
+        return {
+            t: f"{sum(r[key] == 1 for r in rows if r['task'] == t)}/"
+            f"{sum(r['task'] == t for r in rows)}"
+            for t in tasks
+        }
+
+    out = {
         "n": len(rows),
         "judge_top1": share("judge_rank", 1),
         "judge_top5": share("judge_rank", 5),
         "drawer_top1": share("drawer_rank", 1),
         "drawer_top5": share("drawer_rank", 5),
         "chance_top1": round(float(np.mean([1 / r["candidates"] for r in rows])), 4),
+        "judge_top1_per_task": top1_per_task("judge_rank"),
         "judge_cosine": round(float(np.mean([r["judge_cosine"] for r in rows])), 4),
         "drawer_cosine": round(float(np.mean([r["drawer_cosine"] for r in rows])), 4),
         "seconds_per_drawing": round(seconds / max(1, len(rows)), 2),
@@ -270,9 +300,14 @@ def drawing_quality(
             "strokes": settings.strokes,
             "iterations": settings.iterations,
             "augmentations": settings.augmentations,
+            "prune": settings.prune,
         },
         "per_prompt": rows,
     }
+    if rows and all("reference_rank" in r for r in rows):
+        out["reference_top1"] = share("reference_rank", 1)
+        out["reference_top1_per_task"] = top1_per_task("reference_rank")
+    return out
 
 
 # -- clusters ---------------------------------------------------------------------------

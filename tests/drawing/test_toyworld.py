@@ -8,7 +8,15 @@ import numpy as np
 import torch
 import vpype
 
-from bench.toyworld.quality import cluster_quality, drawing_quality, rank_of, zero_shot_report
+from bench.toyworld.quality import (
+    DRAWING_TASKS,
+    DrawingPrompt,
+    cluster_quality,
+    drawing_prompts,
+    drawing_quality,
+    rank_of,
+    zero_shot_report,
+)
 from bench.toyworld.train import PRESETS, Preset, train
 from bench.toyworld.world import (
     HELDOUT_PAIRS,
@@ -145,7 +153,7 @@ def test_a_short_plotter_drawing_beats_chance_under_the_judge():
     drawer, judge = load_clip(checkpoint=DRAWER), load_clip(checkpoint=JUDGE)
     candidates = family_captions("object")
     names = ("circle", "house", "boat")
-    prompts = [(f"a drawing of a {n}", candidates, "object") for n in names]
+    prompts = [DrawingPrompt(f"a drawing of a {n}", candidates, "object") for n in names]
     settings = DrawSettings(
         device="cpu",
         strokes=8,
@@ -158,6 +166,39 @@ def test_a_short_plotter_drawing_beats_chance_under_the_judge():
     result = drawing_quality(prompts, settings, drawer, judge)
     ranks = [r["judge_rank"] for r in result["per_prompt"]]
     assert np.mean(ranks) < (len(candidates) + 1) / 2  # chance: the middle rank
+
+
+def test_drawing_prompts_are_distinct_and_shared_evenly_among_the_tasks():
+    prompts = drawing_prompts(12)
+    assert len({p.text for p in prompts}) == 12
+    shares = [sum(p.task == t for p in prompts) for t in DRAWING_TASKS]
+    assert shares == [3, 3, 2, 2, 2]
+    for p in prompts:
+        assert p.text in p.candidates and p.scene is not None
+        assert p.text in p.scene.captions or p.task in ("colour", "count")
+
+
+def test_drawing_quality_reports_tasks_and_the_judges_reference_on_the_scenes():
+    drawer, judge = load_clip(checkpoint=DRAWER), load_clip(checkpoint=JUDGE)
+    prompts = drawing_prompts(5)
+    settings = DrawSettings(
+        device="cpu",
+        strokes=4,
+        iterations=3,
+        augmentations=1,
+        seed=0,
+        paper="64x64mm",
+        canvas_px=64,
+        pens=palette_pens(64),
+    )
+    result = drawing_quality(prompts, settings, drawer, judge)
+    assert set(result["judge_top1_per_task"]) == set(DRAWING_TASKS)
+    # The world's own pictures of the prompts: the judge reads most of them.
+    assert result["reference_top1"] >= 0.6
+    assert all(r["reference_rank"] >= 1 for r in result["per_prompt"])
+    # Three iterations of four strokes are nowhere near: the drawings rank below the scenes.
+    drawn = np.mean([r["judge_rank"] for r in result["per_prompt"]])
+    assert drawn > np.mean([r["reference_rank"] for r in result["per_prompt"]])
 
 
 def test_rank_of_counts_captions_that_score_higher():
