@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-__all__ = ["augment", "augment_grid", "through_views", "letterbox"]
+__all__ = ["augment", "augment_grid", "through_views", "letterbox", "plain_view"]
 
 
 # CLIPDraw's settings: RandomPerspective(distortion_scale=0.5), RandomResizedCrop(scale=(0.7, 0.9)).
@@ -31,6 +31,13 @@ def letterbox(image: Tensor) -> Tensor:
     s = max(h, w)
     top, left = (s - h) // 2, (s - w) // 2
     return F.pad(image - 1.0, (left, s - w - left, top, s - h - top)) + 1.0
+
+
+def plain_view(square: Tensor, size: int) -> Tensor:
+    """Square images [B, 3, S, S] unaugmented, as the model sees them: [B, 3, size, size]."""
+    if square.shape[-1] == size:
+        return square
+    return F.interpolate(square, size=size, mode="bilinear", antialias=True)
 
 
 def _homographies(src: Tensor, dst: Tensor) -> Tensor:

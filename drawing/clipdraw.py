@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from drawing.augment import augment, letterbox
+from drawing.augment import augment, letterbox, plain_view
 from drawing.clip import ClipModel, load_clip
 from drawing.errors import DrawingError
 from drawing.model import Drawing, Pen, Stroke
@@ -49,7 +49,7 @@ NEGATIVE_WEIGHT = 0.3  # CLIPDraw: each negative prompt adds +0.3 cos to the los
 
 @dataclass
 class DrawProgress:
-    """Where an optimisation stands: iteration (1-based), mean cosine over the augmented copies."""
+    """Where an optimisation stands: iteration (1-based), mean cosine over the views CLIP saw."""
 
     iteration: int
     iterations: int
@@ -242,6 +242,7 @@ def draw(
     text = clip.encode_text([prompt.strip()])
     negatives = clip.encode_text(s.negative_prompts) if s.negative_prompts else None
     compositing = "over" if s.mode == "classic" else "ink"
+    whole_canvas = s.mode == "plotter" and s.plain_view
 
     template = Drawing(
         canvas_width=width,
@@ -257,6 +258,7 @@ def draw(
             "iterations": s.iterations,
             "augmentations": s.augmentations,
             "canvas_px": s.canvas_px,
+            "plain_view": whole_canvas,
             "device": str(device),
         },
         model_id=clip.model_id,
@@ -277,10 +279,13 @@ def draw(
         for opt in other_opts:
             opt.zero_grad(set_to_none=True)
         image = rasterize(params.batch(temperature), height, width, mode=compositing)
+        square = letterbox(image)[None]
         if s.augmentations:
-            views = augment(letterbox(image), s.augmentations, clip.image_size, generator=gen)
+            views = augment(square[0], s.augmentations, clip.image_size, generator=gen)
+            if whole_canvas:
+                views = torch.cat([plain_view(square, clip.image_size), views])
         else:  # no augmentation: CLIP sees the whole canvas (fast previews, tests)
-            views = letterbox(image)[None]
+            views = square
         features = clip.encode_image(views)
         cos = features @ text[0]
         loss = -cos.sum()

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.nn import functional as F
 
-from drawing.augment import augment_grid, letterbox, through_views
+from drawing.augment import augment_grid, letterbox, plain_view, through_views
 from drawing.clip import ClipModel
 from drawing.raster import StrokeBatch, ink_layers
 
@@ -64,10 +63,7 @@ class _Scorer:
         """[M * (1 + views), 3, size, size]: each candidate plain, then through each view."""
         images = torch.exp(keeps.to(self.layers.dtype) @ self.layers).view(-1, *self.shape)
         square = letterbox(images)
-        size = self.clip.image_size
-        plain = square
-        if square.shape[-1] != size:
-            plain = F.interpolate(square, size=size, mode="bilinear", antialias=True)
+        plain = plain_view(square, self.clip.image_size)
         if self.grid is None:
             return plain
         views = torch.cat([plain[:, None], through_views(square, self.grid)], dim=1)

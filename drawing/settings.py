@@ -61,6 +61,12 @@ class DrawSettings:
         default=1.0,
         metadata={"doc": "strokes shorter than this on paper are dropped (plotter mode)"},
     )
+    plain_view: bool = field(
+        default=True,
+        metadata={
+            "doc": "plotter mode: CLIP also sees the whole canvas, unaugmented, at every step (where things lie on the page counts)"
+        },
+    )
     prune: bool = field(
         default=True,
         metadata={

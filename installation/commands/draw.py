@@ -37,6 +37,11 @@ __all__ = ["COMMANDS"]
     default=None,
     help="Plotter mode: drop strokes CLIP sees the dream better without (default: on).",
 )
+@click.option(
+    "--plain-view/--no-plain-view",
+    default=None,
+    help="Plotter mode: CLIP also sees the whole canvas unaugmented at each step (default: on).",
+)
 @click.option("--pens", help="Pens as '#rrggbb:WIDTH_MM,...' (ids 1..n).")
 @click.option("--paper", help="A3, A4, A5, A6, letter, A4-portrait, or WxHmm.")
 @click.option(

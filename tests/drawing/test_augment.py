@@ -70,3 +70,15 @@ def test_through_views_shows_every_image_the_same_views_as_augment():
     for m in range(3):
         alone = augment(images[m], 4, size=16, generator=torch.Generator().manual_seed(8))
         assert torch.allclose(views[m], alone, atol=1e-6)
+
+
+def test_the_plain_view_is_the_whole_square_resized_for_the_model():
+    from drawing.augment import plain_view
+
+    square = torch.ones(2, 3, 64, 64)
+    square[..., :32] = 0.0  # ink on the left half
+    assert plain_view(square, 64) is square
+    small = plain_view(square, 32)
+    assert small.shape == (2, 3, 32, 32)
+    # Nothing cropped or moved: the ink stays on the left half, the paper on the right.
+    assert small[..., :15].max() < 1e-6 and small[..., 17:].min() > 1 - 1e-6

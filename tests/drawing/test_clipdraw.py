@@ -103,6 +103,20 @@ def test_negative_prompts_change_the_result(clip):
     assert plain.strokes != steered.strokes
 
 
+def test_plotter_mode_also_shows_clip_the_whole_canvas_and_classic_mode_does_not(clip):
+    quick = {"iterations": 5, "augmentations": 2, "prune": False}
+    whole = draw("a cat", settings(**quick), clip=clip)
+    views_only = draw("a cat", settings(**quick, plain_view=False), clip=clip)
+    assert whole.settings["plain_view"] and not views_only.settings["plain_view"]
+    assert whole.strokes != views_only.strokes
+    # Classic mode stays CLIPDraw as published: augmented views only, whatever the setting.
+    classic = [
+        draw("a cat", settings(**quick, mode="classic", plain_view=v), clip=clip)
+        for v in (True, False)
+    ]
+    assert classic[0].strokes == classic[1].strokes and not classic[0].settings["plain_view"]
+
+
 def test_short_strokes_are_dropped_in_plotter_mode(clip):
     drawing = draw(
         "a dot", settings(iterations=1, augmentations=1, min_stroke_mm=1000.0), clip=clip

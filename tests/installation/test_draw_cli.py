@@ -132,8 +132,9 @@ def test_draw_prunes_by_default_and_says_how_many_strokes_went(tmp_path, capsys)
     assert gone > 0 and f"{48 - gone} strokes, {gone} pruned" in out
     code, out, err = dreamdraw_in_process(
         capsys, "--config", str(config), "draw", "two moons", "--out", str(tmp_path / "b"),
-        "--no-prune", *common,
+        "--no-prune", "--no-plain-view", *common,
     )  # fmt: skip
     assert code == 0, err
     whole = json.loads((tmp_path / "b" / "drawing.json").read_text())
     assert "strokes_pruned" not in whole["settings"] and "48 strokes," in out
+    assert pruned["settings"]["plain_view"] and not whole["settings"]["plain_view"]
