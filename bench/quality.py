@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--modes", default="plotter,classic", help="drawing modes to run")
     parser.add_argument("--cluster-pairs", type=int, default=15, help="pairs per cluster")
     parser.add_argument("--pointing-scenes", type=int, default=6, help="2x2 scenes for FIXLIP")
-    parser.add_argument("--fixlip-budget", type=int, default=8192, help="coalitions per scene")
+    parser.add_argument("--fixlip-budget", type=int, default=32768, help="coalitions per scene")
     parser.add_argument("--zero-shot", type=int, default=60, help="scenes per zero-shot task")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args(argv)

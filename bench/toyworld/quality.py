@@ -300,7 +300,8 @@ def drawing_quality(
             "strokes": settings.strokes,
             "iterations": settings.iterations,
             "augmentations": settings.augmentations,
-            "prune": settings.prune,
+            "plain_view": settings.mode == "plotter" and settings.plain_view,
+            "prune": settings.mode == "plotter" and settings.prune,
         },
         "per_prompt": rows,
     }

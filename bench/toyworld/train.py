@@ -45,7 +45,7 @@ class Preset:
     context_length: int = 24
     embed_dim: int = 64
     scenes: int = 20_000
-    steps: int = 4000
+    steps: int = 8000
     batch: int = 128
     lr: float = 2e-3
     weight_decay: float = 0.05
@@ -57,7 +57,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "cpu": Preset(notes=["about 30 minutes on one CPU core (2 minutes of it rendering scenes)"]),
+    "cpu": Preset(notes=["about 50 minutes on one CPU core (2 minutes of it rendering scenes)"]),
     "gpu": Preset(
         vision_width=256,
         vision_layers=6,
