@@ -149,21 +149,19 @@ def test_training_report_gives_zero_shot_accuracy_per_family():
     assert "| object |" in (DRAWER / "training_report.md").read_text()
 
 
+def toy_settings(**changes) -> DrawSettings:
+    """Plotter-mode settings on the toy world's 64 px sheet and pens."""
+    return DrawSettings(
+        device="cpu", seed=0, paper="64x64mm", canvas_px=64, pens=palette_pens(64), **changes
+    )
+
+
 def test_a_short_plotter_drawing_beats_chance_under_the_judge():
     drawer, judge = load_clip(checkpoint=DRAWER), load_clip(checkpoint=JUDGE)
     candidates = family_captions("object")
     names = ("circle", "house", "boat")
     prompts = [DrawingPrompt(f"a drawing of a {n}", candidates, "object") for n in names]
-    settings = DrawSettings(
-        device="cpu",
-        strokes=8,
-        iterations=50,
-        seed=0,
-        paper="64x64mm",
-        canvas_px=64,
-        pens=palette_pens(64),
-    )
-    result = drawing_quality(prompts, settings, drawer, judge)
+    result = drawing_quality(prompts, toy_settings(strokes=8, iterations=50), drawer, judge)
     ranks = [r["judge_rank"] for r in result["per_prompt"]]
     assert np.mean(ranks) < (len(candidates) + 1) / 2  # chance: the middle rank
 
@@ -181,16 +179,7 @@ def test_drawing_prompts_are_distinct_and_shared_evenly_among_the_tasks():
 def test_drawing_quality_reports_tasks_and_the_judges_reference_on_the_scenes():
     drawer, judge = load_clip(checkpoint=DRAWER), load_clip(checkpoint=JUDGE)
     prompts = drawing_prompts(5)
-    settings = DrawSettings(
-        device="cpu",
-        strokes=4,
-        iterations=3,
-        augmentations=1,
-        seed=0,
-        paper="64x64mm",
-        canvas_px=64,
-        pens=palette_pens(64),
-    )
+    settings = toy_settings(strokes=4, iterations=3, augmentations=1)
     result = drawing_quality(prompts, settings, drawer, judge)
     assert set(result["judge_top1_per_task"]) == set(DRAWING_TASKS)
     # The world's own pictures of the prompts: the judge reads most of them.
