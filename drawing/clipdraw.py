@@ -279,13 +279,13 @@ def draw(
         for opt in other_opts:
             opt.zero_grad(set_to_none=True)
         image = rasterize(params.batch(temperature), height, width, mode=compositing)
-        square = letterbox(image)[None]
+        square = letterbox(image)
         if s.augmentations:
-            views = augment(square[0], s.augmentations, clip.image_size, generator=gen)
+            views = augment(square, s.augmentations, clip.image_size, generator=gen)
             if whole_canvas:
-                views = torch.cat([plain_view(square, clip.image_size), views])
+                views = torch.cat([plain_view(square[None], clip.image_size), views])
         else:  # no augmentation: CLIP sees the whole canvas (fast previews, tests)
-            views = square
+            views = square[None]
         features = clip.encode_image(views)
         cos = features @ text[0]
         loss = -cos.sum()
