@@ -1,6 +1,6 @@
 """The explainability suite and cluster assignment."""
 
-from analysis.clusters import (
+from dreamdraw.analysis.clusters import (
     CLUSTERS,
     ClusterAssignment,
     ClusterEvidence,
@@ -9,12 +9,12 @@ from analysis.clusters import (
     kmeans_clusters,
     kmeans_report,
 )
-from analysis.errors import AnalysisError
-from analysis.fixlip import fixlip
-from analysis.interactions import InteractionResult
-from analysis.pair import PairAnalysis, analyse_pair
-from analysis.settings import AnalysisSettings
-from analysis.surgery import network_surgery
+from dreamdraw.analysis.errors import AnalysisError
+from dreamdraw.analysis.fixlip import fixlip
+from dreamdraw.analysis.interactions import InteractionResult
+from dreamdraw.analysis.pair import PairAnalysis, analyse_pair
+from dreamdraw.analysis.settings import AnalysisSettings
+from dreamdraw.analysis.surgery import network_surgery
 
 __all__ = [
     "CLUSTERS",

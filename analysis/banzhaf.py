@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 
 import torch
+from dreamdraw.analysis.game import Game
 from torch import Tensor
-
-from analysis.game import Game
 
 __all__ = ["all_coalitions", "coalition_weights", "exact_weighted_banzhaf"]
 

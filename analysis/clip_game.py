@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
+from dreamdraw.analysis.game import CrossModalGame
+from dreamdraw.analysis.scorer import ClipScorer, WordTokens
 from torch import Tensor
 from torch.nn import functional as F
-
-from analysis.game import CrossModalGame
-from analysis.scorer import ClipScorer, WordTokens
 
 __all__ = ["ClipPairGame"]
 

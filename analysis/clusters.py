@@ -9,9 +9,8 @@ from dataclasses import MISSING, asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-
-from analysis.errors import AnalysisError
-from analysis.settings import AnalysisSettings
+from dreamdraw.analysis.errors import AnalysisError
+from dreamdraw.analysis.settings import AnalysisSettings
 
 __all__ = [
     "CLUSTERS",

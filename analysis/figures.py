@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from dreamdraw.analysis.interactions import InteractionResult
 from torch import Tensor
-
-from analysis.interactions import InteractionResult
 
 __all__ = ["plot_word_heatmaps", "plot_top_interactions", "plot_concepts"]
 

@@ -15,12 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+from dreamdraw.analysis.banzhaf import all_coalitions, coalition_weights
+from dreamdraw.analysis.game import CrossModalGame, Game
+from dreamdraw.analysis.interactions import InteractionResult
+from dreamdraw.analysis.metrics import deletion_curves, r_squared
 from torch import Tensor
-
-from analysis.banzhaf import all_coalitions, coalition_weights
-from analysis.game import CrossModalGame, Game
-from analysis.interactions import InteractionResult
-from analysis.metrics import deletion_curves, r_squared
 
 __all__ = ["FixlipApproximator", "fixlip", "budget_split"]
 

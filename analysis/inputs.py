@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from dreamdraw.analysis.errors import AnalysisError
+from dreamdraw.drawing import Drawing, DrawingError, letterbox
 from torch import Tensor
 from torch.nn import functional as F
-
-from analysis.errors import AnalysisError
-from drawing import Drawing, DrawingError, letterbox
 
 __all__ = ["load_picture", "square_image", "dream_words", "check_not_blank", "RASTER_PX"]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from dreamdraw.analysis.game import Game
 from torch import Tensor
-
-from analysis.game import Game
 
 __all__ = ["r_squared", "deletion_curves", "pointing_game"]
 

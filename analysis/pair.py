@@ -10,16 +10,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-
-from analysis.captions import EVERYDAY_CAPTIONS, caption_bank, content_words
-from analysis.clip_game import ClipPairGame
-from analysis.clusters import CLUSTERS, ClusterEvidence, assign_cluster
-from analysis.errors import AnalysisError
-from analysis.figures import plot_concepts, plot_top_interactions, plot_word_heatmaps
-from analysis.fixlip import FixlipApproximator
-from analysis.inputs import check_not_blank, dream_words, load_picture, square_image
-from analysis.interactions import InteractionResult
-from analysis.probing import (
+from dreamdraw.analysis.captions import EVERYDAY_CAPTIONS, caption_bank, content_words
+from dreamdraw.analysis.clip_game import ClipPairGame
+from dreamdraw.analysis.clusters import CLUSTERS, ClusterEvidence, assign_cluster
+from dreamdraw.analysis.errors import AnalysisError
+from dreamdraw.analysis.figures import plot_concepts, plot_top_interactions, plot_word_heatmaps
+from dreamdraw.analysis.fixlip import FixlipApproximator
+from dreamdraw.analysis.inputs import check_not_blank, dream_words, load_picture, square_image
+from dreamdraw.analysis.interactions import InteractionResult
+from dreamdraw.analysis.probing import (
     Alignment,
     ConceptProbe,
     StrokeAblation,
@@ -29,9 +28,9 @@ from analysis.probing import (
     probe_concepts,
     probe_typography,
 )
-from analysis.scorer import ClipScorer
-from analysis.settings import AnalysisSettings
-from drawing import ClipModel, Drawing
+from dreamdraw.analysis.scorer import ClipScorer
+from dreamdraw.analysis.settings import AnalysisSettings
+from dreamdraw.drawing import ClipModel, Drawing
 
 __all__ = ["PairAnalysis", "analyse_pair"]
 

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from dreamdraw.analysis.captions import CaptionBank
+from dreamdraw.analysis.inputs import square_image
+from dreamdraw.analysis.scorer import ClipScorer
+from dreamdraw.drawing import Drawing, rasterize, strokes_to_batch
 from torch import Tensor
-
-from analysis.captions import CaptionBank
-from analysis.inputs import square_image
-from analysis.scorer import ClipScorer
-from drawing import Drawing, rasterize, strokes_to_batch
 
 __all__ = [
     "Alignment",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from dreamdraw.analysis.errors import AnalysisError
+from dreamdraw.drawing import ClipModel
 from torch import Tensor
-
-from analysis.errors import AnalysisError
-from drawing import ClipModel
 
 __all__ = ["ClipScorer", "WordTokens"]
 

@@ -19,11 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from dreamdraw.analysis.errors import AnalysisError
+from dreamdraw.drawing import ClipModel
 from torch import Tensor, nn
 from torch.nn import functional as F
-
-from analysis.errors import AnalysisError
-from drawing import ClipModel
 
 __all__ = [
     "load_standalone",

@@ -5,15 +5,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from archive.errors import ArchiveError, RecordNotFound
-from archive.record import CLUSTERS, Consent, Record
-from archive.settings import ArchiveSettings
+from dreamdraw.archive.errors import ArchiveError, RecordNotFound
+from dreamdraw.archive.record import CLUSTERS, Consent, Record
+from dreamdraw.archive.settings import ArchiveSettings
 
 if TYPE_CHECKING:
-    from archive.check import CheckReport, check_archive
-    from archive.export import ExportResult, export_records, research_filter
-    from archive.store import Archive, Page, RecordFilter, open_archive
-    from archive.web import create_app
+    from dreamdraw.archive.check import CheckReport, check_archive
+    from dreamdraw.archive.export import ExportResult, export_records, research_filter
+    from dreamdraw.archive.store import Archive, Page, RecordFilter, open_archive
+    from dreamdraw.archive.web import create_app
 
 __all__ = [
     "CLUSTERS",
@@ -37,16 +37,16 @@ __all__ = [
 # SQLAlchemy, Alembic and FastAPI load only when first used, so that importing the
 # error type (as the CLI does for every command) stays cheap.
 _LAZY = {
-    "Archive": "archive.store",
-    "Page": "archive.store",
-    "RecordFilter": "archive.store",
-    "open_archive": "archive.store",
-    "CheckReport": "archive.check",
-    "check_archive": "archive.check",
-    "ExportResult": "archive.export",
-    "export_records": "archive.export",
-    "research_filter": "archive.export",
-    "create_app": "archive.web",
+    "Archive": "dreamdraw.archive.store",
+    "Page": "dreamdraw.archive.store",
+    "RecordFilter": "dreamdraw.archive.store",
+    "open_archive": "dreamdraw.archive.store",
+    "CheckReport": "dreamdraw.archive.check",
+    "check_archive": "dreamdraw.archive.check",
+    "ExportResult": "dreamdraw.archive.export",
+    "export_records": "dreamdraw.archive.export",
+    "research_filter": "dreamdraw.archive.export",
+    "create_app": "dreamdraw.archive.web",
 }
 
 

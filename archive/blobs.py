@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from archive.errors import ArchiveError
+from dreamdraw.archive.errors import ArchiveError
 
 __all__ = ["BlobStore", "is_sha256"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from archive.store import Archive, RecordFilter
+from dreamdraw.archive.store import Archive, RecordFilter
 
 __all__ = ["CheckReport", "check_archive"]
 

@@ -7,12 +7,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
+from dreamdraw.archive.errors import ArchiveError
+from dreamdraw.archive.settings import ArchiveSettings
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
-
-from archive.errors import ArchiveError
-from archive.settings import ArchiveSettings
 
 __all__ = ["WRITE", "create_archive_engine", "migrate", "schema_revision"]
 

@@ -14,10 +14,9 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from archive.errors import ArchiveError
-from archive.record import CLUSTERS, Record
-from archive.store import Archive, RecordFilter
+from dreamdraw.archive.errors import ArchiveError
+from dreamdraw.archive.record import CLUSTERS, Record
+from dreamdraw.archive.store import Archive, RecordFilter
 
 __all__ = [
     "EXPORT_FIELDS",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 
+from dreamdraw.archive.errors import ArchiveError
 from PIL import Image, UnidentifiedImageError
-
-from archive.errors import ArchiveError
 
 __all__ = ["make_thumbnail", "media_type_of"]
 

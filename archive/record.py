@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from archive.errors import ArchiveError
+from dreamdraw.archive.errors import ArchiveError
 
 __all__ = ["CLUSTERS", "PLOT_STATUSES", "Consent", "Record", "as_utc", "check_cluster"]
 

@@ -15,16 +15,15 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from dreamdraw.archive.blobs import BlobStore
+from dreamdraw.archive.database import WRITE, create_archive_engine, migrate
+from dreamdraw.archive.errors import ArchiveError, RecordNotFound
+from dreamdraw.archive.images import make_thumbnail, media_type_of
+from dreamdraw.archive.record import PLOT_STATUSES, Consent, Record, as_utc, check_cluster
+from dreamdraw.archive.schema import audit_log, curators, record_blobs, records
+from dreamdraw.archive.settings import ArchiveSettings
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
-
-from archive.blobs import BlobStore
-from archive.database import WRITE, create_archive_engine, migrate
-from archive.errors import ArchiveError, RecordNotFound
-from archive.images import make_thumbnail, media_type_of
-from archive.record import PLOT_STATUSES, Consent, Record, as_utc, check_cluster
-from archive.schema import audit_log, curators, record_blobs, records
-from archive.settings import ArchiveSettings
 
 __all__ = ["Archive", "AuditEntry", "Page", "RecordFilter", "open_archive"]
 

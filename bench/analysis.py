@@ -16,15 +16,14 @@ import time
 
 import open_clip
 import torch
-
-from analysis.captions import caption_bank
-from analysis.clip_game import ClipPairGame
-from analysis.fixlip import FixlipApproximator
-from analysis.inputs import square_image
-from analysis.probing import ablate_strokes
-from analysis.scorer import ClipScorer
-from analysis.surgery import correlation_table, load_standalone
-from drawing import DEFAULT_PENS, ClipModel, Drawing, Paper, Stroke, resolve_device
+from dreamdraw.analysis.captions import caption_bank
+from dreamdraw.analysis.clip_game import ClipPairGame
+from dreamdraw.analysis.fixlip import FixlipApproximator
+from dreamdraw.analysis.inputs import square_image
+from dreamdraw.analysis.probing import ablate_strokes
+from dreamdraw.analysis.scorer import ClipScorer
+from dreamdraw.analysis.surgery import correlation_table, load_standalone
+from dreamdraw.drawing import DEFAULT_PENS, ClipModel, Drawing, Paper, Stroke, resolve_device
 
 DREAM = "I was flying over a red city at night and my teeth turned into birds"  # 15 words
 

@@ -22,17 +22,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# `archive` package; drop that entry before importing it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import httpx  # noqa: E402
-import uvicorn  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-from archive import Consent, Record, create_app, open_archive  # noqa: E402
-from archive.images import make_thumbnail  # noqa: E402
-from archive.record import CLUSTERS  # noqa: E402
+import httpx
+import uvicorn
+from dreamdraw.archive import Consent, Record, create_app, open_archive
+from dreamdraw.archive.images import make_thumbnail
+from dreamdraw.archive.record import CLUSTERS
+from PIL import Image, ImageDraw
 
 WORDS = [
     "whale",
@@ -94,7 +89,7 @@ LANGUAGES = ["en", "de", "es", "eu", "fr", "it", "ja"]
 VENUES = ["Tabakalera", "ACM MM", "Ars Electronica"]
 EXPORT_SCRIPT = """
 import sys, time
-from archive import open_archive, export_records
+from dreamdraw.archive import open_archive, export_records
 archive = open_archive(sys.argv[1])
 start = time.perf_counter()
 result = export_records(archive, "parquet", sys.argv[2])

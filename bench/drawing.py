@@ -17,8 +17,7 @@ import resource
 import time
 
 import torch
-
-from drawing import (
+from dreamdraw.drawing import (
     DEFAULT_PENS,
     DrawSettings,
     augment,
@@ -27,8 +26,8 @@ from drawing import (
     load_clip,
     rasterize,
 )
-from drawing.clipdraw import _Strokes, canvas_for
-from drawing.prune import prune_strokes
+from dreamdraw.drawing.clipdraw import _Strokes, canvas_for
+from dreamdraw.drawing.prune import prune_strokes
 
 
 def _sync(device: torch.device) -> None:

@@ -14,13 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from drawing import load_clip
-from installation.config import config_from_dict
-from installation.orchestrator import Show
-from installation.plotting import PlotterStation
-from installation.rehearsal import rehearse, visitor_sounds
-from plotter import FAULT_KINDS, Fault, GrblSimulator, compare_trace
-from speech import ArraySource, load_engine
+from dreamdraw.drawing import load_clip
+from dreamdraw.installation.config import config_from_dict
+from dreamdraw.installation.orchestrator import Show
+from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.rehearsal import rehearse, visitor_sounds
+from dreamdraw.plotter import FAULT_KINDS, Fault, GrblSimulator, compare_trace
+from dreamdraw.speech import ArraySource, load_engine
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "speech" / "data"
 FAULTS = [k for k in FAULT_KINDS if k != "vanish"]

@@ -15,17 +15,10 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# plotter package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from plotter import (  # noqa: E402
+from dreamdraw.plotter import (
     GrblDriver,
     GrblSimulator,
     PlotJob,
@@ -33,7 +26,7 @@ from plotter import (  # noqa: E402
     Toolpath,
     plan_toolpath,
 )
-from plotter.ordering import (  # noqa: E402
+from dreamdraw.plotter.ordering import (
     merge_lines,
     order_none,
     order_ours,
@@ -41,8 +34,8 @@ from plotter.ordering import (  # noqa: E402
     pen_up_length,
     vpype_merge_lines,
 )
-from plotter.paper import MM  # noqa: E402
-from plotter.toolpath import read_document  # noqa: E402
+from dreamdraw.plotter.paper import MM
+from dreamdraw.plotter.toolpath import read_document
 
 WIDTH, HEIGHT = 297.0, 210.0  # A4 landscape, mm
 

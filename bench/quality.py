@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import torch
+from dreamdraw.drawing import DrawSettings, load_clip
 
 from bench.toyworld.quality import (
     DRAWING_TASKS,
@@ -27,7 +28,6 @@ from bench.toyworld.quality import (
     zero_shot_report,
 )
 from bench.toyworld.world import World, palette_pens
-from drawing import DrawSettings, load_clip
 
 MODELS = Path(__file__).with_name("toyworld") / "models"
 DRAWER = MODELS / "toy-clip-s1"

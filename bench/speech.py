@@ -13,17 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# `speech` package; drop that entry before importing it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import numpy as np  # noqa: E402
-
-from speech import (  # noqa: E402
+import numpy as np
+from dreamdraw.speech import (
     SAMPLE_RATE,
     ArraySource,
     SpeechSettings,
@@ -32,7 +26,7 @@ from speech import (  # noqa: E402
     load_engine,
     transcribe,
 )
-from speech.guards import measure_speech  # noqa: E402
+from dreamdraw.speech.guards import measure_speech
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "speech" / "data"
 DREAM = "long_train.wav"

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from dreamdraw.drawing.errors import ClipModelMissing, DrawingError
 from torch import Tensor, nn
-
-from drawing.errors import ClipModelMissing, DrawingError
 
 __all__ = ["ClipModel", "load_clip", "pull_clip", "parse_clip_spec", "TEST_MODEL", "DEFAULT_CLIP"]
 

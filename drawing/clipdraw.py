@@ -16,16 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from dreamdraw.drawing.augment import augment, letterbox, plain_view
+from dreamdraw.drawing.clip import ClipModel, load_clip
+from dreamdraw.drawing.errors import DrawingError
+from dreamdraw.drawing.model import Drawing, Pen, Stroke
+from dreamdraw.drawing.paper import Paper, parse_paper
+from dreamdraw.drawing.prune import prune_strokes
+from dreamdraw.drawing.raster import StrokeBatch, flatten_bezier, rasterize
+from dreamdraw.drawing.settings import DrawSettings
 from torch import Tensor
-
-from drawing.augment import augment, letterbox, plain_view
-from drawing.clip import ClipModel, load_clip
-from drawing.errors import DrawingError
-from drawing.model import Drawing, Pen, Stroke
-from drawing.paper import Paper, parse_paper
-from drawing.prune import prune_strokes
-from drawing.raster import StrokeBatch, flatten_bezier, rasterize
-from drawing.settings import DrawSettings
 
 __all__ = [
     "DrawProgress",

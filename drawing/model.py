@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from drawing.errors import DrawingError
-from drawing.paper import Paper
+from dreamdraw.drawing.errors import DrawingError
+from dreamdraw.drawing.paper import Paper
 
 __all__ = ["Pen", "Stroke", "Drawing", "parse_color", "parse_pens", "DEFAULT_PENS"]
 
@@ -234,7 +234,7 @@ class Drawing:
     # -- raster ----------------------------------------------------------------------
     def render(self, width_px: int | None = None, device: str = "cpu"):
         """Render to an RGB float tensor [3, H, W] in [0, 1] at `width_px` (default: canvas)."""
-        from drawing.raster import render_drawing
+        from dreamdraw.drawing.raster import render_drawing
 
         return render_drawing(self, width_px=width_px, device=device)
 

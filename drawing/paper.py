@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from drawing.errors import DrawingError
+from dreamdraw.drawing.errors import DrawingError
 
 __all__ = ["Paper", "parse_paper", "PAPER_SIZES_MM"]
 

@@ -14,11 +14,10 @@ none).
 from __future__ import annotations
 
 import torch
+from dreamdraw.drawing.augment import augment_grid, letterbox, plain_view, through_views
+from dreamdraw.drawing.clip import ClipModel
+from dreamdraw.drawing.raster import StrokeBatch, ink_layers
 from torch import Tensor
-
-from drawing.augment import augment_grid, letterbox, plain_view, through_views
-from drawing.clip import ClipModel
-from drawing.raster import StrokeBatch, ink_layers
 
 __all__ = ["prune_strokes", "PRUNE_VIEWS"]
 

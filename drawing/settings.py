@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from drawing.model import DEFAULT_PENS, Pen
+from dreamdraw.drawing.model import DEFAULT_PENS, Pen
 
 __all__ = ["DrawSettings"]
 

@@ -1,5 +1,5 @@
 """The installation: config, the visitor's journey, the kiosk and the `dreamdraw` CLI."""
 
-from installation.config import Config, ConfigError, load_config
+from dreamdraw.installation.config import Config, ConfigError, load_config
 
 __all__ = ["Config", "ConfigError", "load_config"]

@@ -12,12 +12,17 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-
-from analysis import AnalysisError, AnalysisSettings, PairAnalysis, analyse_pair, kmeans_report
-from analysis.clusters import ClusterEvidence
-from archive import Archive, ArchiveError, RecordFilter
-from drawing import ClipModel, Drawing, DrawingError, DrawSettings, load_clip
-from speech import SpeechError, Transcript
+from dreamdraw.analysis import (
+    AnalysisError,
+    AnalysisSettings,
+    PairAnalysis,
+    analyse_pair,
+    kmeans_report,
+)
+from dreamdraw.analysis.clusters import ClusterEvidence
+from dreamdraw.archive import Archive, ArchiveError, RecordFilter
+from dreamdraw.drawing import ClipModel, Drawing, DrawingError, DrawSettings, load_clip
+from dreamdraw.speech import SpeechError, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-
-from installation.commands import analyse, archive, config, draw, plot, run, speech
-from installation.context import AppContext
-from installation.errors import USER_ERRORS
+from dreamdraw.installation.commands import analyse, archive, config, draw, plot, run, speech
+from dreamdraw.installation.context import AppContext
+from dreamdraw.installation.errors import USER_ERRORS
 
 __all__ = ["cli", "main"]
 

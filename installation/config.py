@@ -9,7 +9,7 @@ import typing
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from installation.sections import SECTIONS, Config
+from dreamdraw.installation.sections import SECTIONS, Config
 
 __all__ = ["Config", "ConfigError", "load_config", "render_default_config", "SECTIONS"]
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-
-from installation.config import Config, load_config
-from installation.logs import setup_logging
-from installation.paths import resolve_data_dir
+from dreamdraw.installation.config import Config, load_config
+from dreamdraw.installation.logs import setup_logging
+from dreamdraw.installation.paths import resolve_data_dir
 
 __all__ = ["AppContext", "pass_app"]
 

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drawing import Drawing
-from installation.errors import ShowError
-from installation.orchestrator import Show
-from installation.sections import Config
-from installation.states import State
-from installation.venue import open_show
-from speech import FileSource
+from dreamdraw.drawing import Drawing
+from dreamdraw.installation.errors import ShowError
+from dreamdraw.installation.orchestrator import Show
+from dreamdraw.installation.sections import Config
+from dreamdraw.installation.states import State
+from dreamdraw.installation.venue import open_show
+from dreamdraw.speech import FileSource
 
 __all__ = ["DemoResult", "demo_config", "run_demo"]
 

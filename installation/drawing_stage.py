@@ -7,10 +7,17 @@ import logging
 from collections.abc import Callable
 
 import torch
-
-from drawing import ClipModel, Drawing, DrawingError, DrawProgress, DrawSettings, draw, load_clip
-from installation.faults import FaultLog
-from installation.settings import ShowSettings
+from dreamdraw.drawing import (
+    ClipModel,
+    Drawing,
+    DrawingError,
+    DrawProgress,
+    DrawSettings,
+    draw,
+    load_clip,
+)
+from dreamdraw.installation.faults import FaultLog
+from dreamdraw.installation.settings import ShowSettings
 
 __all__ = ["DrawFunction", "DrawingStage", "load_show_clip"]
 

@@ -1,11 +1,11 @@
 """The errors a user can cause, from every part: the CLI prints their message, not a traceback."""
 
-from analysis import AnalysisError
-from archive import ArchiveError
-from drawing import DrawingError
-from installation.config import ConfigError
-from plotter import PlotterError
-from speech import SpeechError
+from dreamdraw.analysis import AnalysisError
+from dreamdraw.archive import ArchiveError
+from dreamdraw.drawing import DrawingError
+from dreamdraw.installation.config import ConfigError
+from dreamdraw.plotter import PlotterError
+from dreamdraw.speech import SpeechError
 
 __all__ = ["USER_ERRORS", "ShowError"]
 

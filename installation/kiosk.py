@@ -12,11 +12,10 @@ import time
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402 - the environment above must be set first
-
-from drawing import Drawing  # noqa: E402
-from installation.orchestrator import Show, clean_dream  # noqa: E402
-from installation.settings import KioskSettings  # noqa: E402
-from installation.states import State  # noqa: E402
+from dreamdraw.drawing import Drawing  # noqa: E402
+from dreamdraw.installation.orchestrator import Show, clean_dream  # noqa: E402
+from dreamdraw.installation.settings import KioskSettings  # noqa: E402
+from dreamdraw.installation.states import State  # noqa: E402
 
 __all__ = ["Kiosk", "run_kiosk", "wrap_text"]
 

@@ -21,22 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from archive import Archive, ArchiveError, Consent, Record, RecordNotFound
-from archive import open_archive as _open_archive
-from drawing import ClipModel, Drawing, DrawProgress
-from installation.analysis_stage import analyse_and_store, analysis_clip
-from installation.drawing_stage import DrawFunction, DrawingStage
-from installation.faults import FaultLog
-from installation.moderation import WordList
-from installation.plot_queue import PlotEntry, PlotQueue
-from installation.plotting import PlotterStation
-from installation.retention import sweep_retention
-from installation.sections import Config
-from installation.states import Event, Journey, Screen, State
-from installation.status import StatusServer, write_status
-from plotter import JobResult, PenInfo, PlotterError, Progress, Toolpath
-from speech import (
+from dreamdraw.archive import Archive, ArchiveError, Consent, Record, RecordNotFound
+from dreamdraw.archive import open_archive as _open_archive
+from dreamdraw.drawing import ClipModel, Drawing, DrawProgress
+from dreamdraw.installation.analysis_stage import analyse_and_store, analysis_clip
+from dreamdraw.installation.drawing_stage import DrawFunction, DrawingStage
+from dreamdraw.installation.faults import FaultLog
+from dreamdraw.installation.moderation import WordList
+from dreamdraw.installation.plot_queue import PlotEntry, PlotQueue
+from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.retention import sweep_retention
+from dreamdraw.installation.sections import Config
+from dreamdraw.installation.states import Event, Journey, Screen, State
+from dreamdraw.installation.status import StatusServer, write_status
+from dreamdraw.plotter import JobResult, PenInfo, PlotterError, Progress, Toolpath
+from dreamdraw.speech import (
     SAMPLE_RATE,
     AudioSource,
     Engine,

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-from plotter import (
+from dreamdraw.plotter import (
     Driver,
     Fault,
     JobFile,

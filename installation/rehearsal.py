@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from installation.errors import ShowError
-from installation.orchestrator import Show
-from installation.states import State
-from speech import SAMPLE_RATE, load_audio
+from dreamdraw.installation.errors import ShowError
+from dreamdraw.installation.orchestrator import Show
+from dreamdraw.installation.states import State
+from dreamdraw.speech import SAMPLE_RATE, load_audio
 
 __all__ = ["RehearsalReport", "rehearse", "visitor_sounds"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from archive import Archive, RecordFilter
+from dreamdraw.archive import Archive, RecordFilter
 
 __all__ = ["sweep_retention"]
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis import AnalysisSettings
-from archive import ArchiveSettings
-from drawing import DrawSettings
-from installation.settings import (
+from dreamdraw.analysis import AnalysisSettings
+from dreamdraw.archive import ArchiveSettings
+from dreamdraw.drawing import DrawSettings
+from dreamdraw.installation.settings import (
     ConsentSettings,
     KioskSettings,
     ModerationSettings,
     PlotQueueSettings,
     ShowSettings,
 )
-from plotter import PlotterSettings
-from speech import SpeechSettings
+from dreamdraw.plotter import PlotterSettings
+from dreamdraw.speech import SpeechSettings
 
 __all__ = ["Config", "VenueSettings", "SECTIONS"]
 

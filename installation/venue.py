@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from installation.drawing_stage import load_show_clip
-from installation.faults import FaultLog
-from installation.orchestrator import Show
-from installation.plotting import PlotterStation
-from installation.sections import Config
-from speech import AudioSource, MicrophoneSource, SpeechError, load_engine
+from dreamdraw.installation.drawing_stage import load_show_clip
+from dreamdraw.installation.faults import FaultLog
+from dreamdraw.installation.orchestrator import Show
+from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.sections import Config
+from dreamdraw.speech import AudioSource, MicrophoneSource, SpeechError, load_engine
 
 __all__ = ["open_microphone", "open_plotter", "open_show"]
 

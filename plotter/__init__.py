@@ -1,19 +1,31 @@
 """The pen plotter: toolpaths from any SVG, GRBL / AxiDraw / HPGL drivers, jobs that survive faults."""
 
-from plotter.driver import PROTOCOLS, DeviceStatus, Driver, driver_class, open_driver
-from plotter.ebb import EbbDriver
-from plotter.errors import ControllerError, DeviceFault, PlotterError, PortError
-from plotter.export import toolpath_gcode, toolpath_hpgl, write_plot_file
-from plotter.grbl import GrblDriver
-from plotter.hpgl import HpglDriver
-from plotter.job import JobFile, JobResult, PlotJob, Progress, Restart
-from plotter.kinematics import TimeEstimate, estimate_time
-from plotter.link import PortInfo, list_ports
-from plotter.paper import Sheet, parse_sheet
-from plotter.settings import PlotterSettings
-from plotter.sim import FAULT_KINDS, EbbSimulator, Fault, GrblSimulator, HpglSimulator, PtySimulator
-from plotter.simulate import SimulatedPlot, drawn_on_paper, plot_on_simulator, simulator_for
-from plotter.toolpath import (
+from dreamdraw.plotter.driver import PROTOCOLS, DeviceStatus, Driver, driver_class, open_driver
+from dreamdraw.plotter.ebb import EbbDriver
+from dreamdraw.plotter.errors import ControllerError, DeviceFault, PlotterError, PortError
+from dreamdraw.plotter.export import toolpath_gcode, toolpath_hpgl, write_plot_file
+from dreamdraw.plotter.grbl import GrblDriver
+from dreamdraw.plotter.hpgl import HpglDriver
+from dreamdraw.plotter.job import JobFile, JobResult, PlotJob, Progress, Restart
+from dreamdraw.plotter.kinematics import TimeEstimate, estimate_time
+from dreamdraw.plotter.link import PortInfo, list_ports
+from dreamdraw.plotter.paper import Sheet, parse_sheet
+from dreamdraw.plotter.settings import PlotterSettings
+from dreamdraw.plotter.sim import (
+    FAULT_KINDS,
+    EbbSimulator,
+    Fault,
+    GrblSimulator,
+    HpglSimulator,
+    PtySimulator,
+)
+from dreamdraw.plotter.simulate import (
+    SimulatedPlot,
+    drawn_on_paper,
+    plot_on_simulator,
+    simulator_for,
+)
+from dreamdraw.plotter.toolpath import (
     PenInfo,
     Toolpath,
     ToolpathStats,
@@ -21,7 +33,7 @@ from plotter.toolpath import (
     plan_toolpath,
     read_document,
 )
-from plotter.trace import TraceReport, compare_trace
+from dreamdraw.plotter.trace import TraceReport, compare_trace
 
 __all__ = [
     "FAULT_KINDS",

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-
-from plotter.errors import DeviceFault, PlotterError, PortError
-from plotter.link import Link
-from plotter.paper import Sheet, parse_sheet
-from plotter.settings import PlotterSettings
-from plotter.toolpath import PenInfo
+from dreamdraw.plotter.errors import DeviceFault, PlotterError, PortError
+from dreamdraw.plotter.link import Link
+from dreamdraw.plotter.paper import Sheet, parse_sheet
+from dreamdraw.plotter.settings import PlotterSettings
+from dreamdraw.plotter.toolpath import PenInfo
 
 __all__ = ["Driver", "DeviceStatus", "open_driver", "driver_class", "PROTOCOLS"]
 
@@ -181,9 +180,9 @@ PROTOCOLS = ("grbl", "axidraw", "hpgl")
 
 def driver_class(protocol: str) -> type[Driver]:
     """The Driver class for `grbl`, `axidraw` (EiBotBoard) or `hpgl`."""
-    from plotter.ebb import EbbDriver
-    from plotter.grbl import GrblDriver
-    from plotter.hpgl import HpglDriver
+    from dreamdraw.plotter.ebb import EbbDriver
+    from dreamdraw.plotter.grbl import GrblDriver
+    from dreamdraw.plotter.hpgl import HpglDriver
 
     classes: dict[str, type[Driver]] = {
         "grbl": GrblDriver,

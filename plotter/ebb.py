@@ -14,9 +14,8 @@ import re
 import time
 
 import numpy as np
-
-from plotter.driver import DeviceStatus, Driver
-from plotter.errors import ControllerError, DeviceFault, PortError
+from dreamdraw.plotter.driver import DeviceStatus, Driver
+from dreamdraw.plotter.errors import ControllerError, DeviceFault, PortError
 
 __all__ = ["EbbDriver", "ebb_moves"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plotter.errors import PlotterError
-from plotter.gcode import pen_gcode, setup_gcode, stroke_gcode
-from plotter.grbl import GrblDriver
-from plotter.hpgl import HpglDriver, stroke_hpgl
-from plotter.settings import PlotterSettings
-from plotter.toolpath import Toolpath
+from dreamdraw.plotter.errors import PlotterError
+from dreamdraw.plotter.gcode import pen_gcode, setup_gcode, stroke_gcode
+from dreamdraw.plotter.grbl import GrblDriver
+from dreamdraw.plotter.hpgl import HpglDriver, stroke_hpgl
+from dreamdraw.plotter.settings import PlotterSettings
+from dreamdraw.plotter.toolpath import Toolpath
 
 __all__ = ["toolpath_gcode", "toolpath_hpgl", "write_plot_file", "FILE_FORMATS"]
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-from plotter.settings import PlotterSettings
+from dreamdraw.plotter.settings import PlotterSettings
 
 __all__ = ["gcode_number", "setup_gcode", "pen_gcode", "stroke_gcode", "travel_gcode"]
 

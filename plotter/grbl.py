@@ -16,11 +16,10 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-
-from plotter.driver import DeviceStatus, Driver
-from plotter.errors import ControllerError, DeviceFault, PlotterError
-from plotter.gcode import pen_gcode, setup_gcode, stroke_gcode, travel_gcode
-from plotter.grbl_codes import alarm_meaning, error_meaning
+from dreamdraw.plotter.driver import DeviceStatus, Driver
+from dreamdraw.plotter.errors import ControllerError, DeviceFault, PlotterError
+from dreamdraw.plotter.gcode import pen_gcode, setup_gcode, stroke_gcode, travel_gcode
+from dreamdraw.plotter.grbl_codes import alarm_meaning, error_meaning
 
 __all__ = ["GrblDriver", "parse_status"]
 

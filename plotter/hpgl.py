@@ -12,10 +12,9 @@ import re
 import time
 
 import numpy as np
-
-from plotter.driver import DeviceStatus, Driver
-from plotter.errors import ControllerError, DeviceFault
-from plotter.toolpath import PenInfo
+from dreamdraw.plotter.driver import DeviceStatus, Driver
+from dreamdraw.plotter.errors import ControllerError, DeviceFault
+from dreamdraw.plotter.toolpath import PenInfo
 
 __all__ = ["HpglDriver", "HPGL_ERRORS", "HPGL_IO_ERRORS", "stroke_hpgl"]
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from plotter.driver import Driver
-from plotter.errors import ControllerError, DeviceFault, PlotterError
-from plotter.kinematics import polyline_time, travel_time
-from plotter.settings import PlotterSettings
-from plotter.toolpath import PenInfo, Toolpath
+from dreamdraw.plotter.driver import Driver
+from dreamdraw.plotter.errors import ControllerError, DeviceFault, PlotterError
+from dreamdraw.plotter.kinematics import polyline_time, travel_time
+from dreamdraw.plotter.settings import PlotterSettings
+from dreamdraw.plotter.toolpath import PenInfo, Toolpath
 
 __all__ = ["JobFile", "JobResult", "PlotJob", "Progress", "Restart"]
 

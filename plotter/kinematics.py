@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-from plotter.settings import PlotterSettings
+from dreamdraw.plotter.settings import PlotterSettings
 
 __all__ = ["TimeEstimate", "estimate_time", "polyline_time", "travel_time"]
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import serial
 import serial.tools.list_ports
-
-from plotter.errors import DeviceFault, PortError
+from dreamdraw.plotter.errors import DeviceFault, PortError
 
 __all__ = ["Link", "PortInfo", "list_ports", "open_serial"]
 

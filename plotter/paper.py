@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import vpype as vp
-
-from plotter.errors import PlotterError
+from dreamdraw.plotter.errors import PlotterError
 
 __all__ = ["Sheet", "parse_sheet", "MM"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from plotter.errors import PlotterError
+from dreamdraw.plotter.errors import PlotterError
 
 __all__ = ["PlotterSettings"]
 

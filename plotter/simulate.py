@@ -7,14 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import vpype as vp
-
-from plotter.driver import Driver, driver_class
-from plotter.job import JobResult, PlotJob
-from plotter.paper import Sheet, parse_sheet
-from plotter.settings import PlotterSettings
-from plotter.sim import EbbSimulator, Fault, GrblSimulator, HpglSimulator, PtySimulator, SimStats
-from plotter.toolpath import Toolpath, plan_toolpath
-from plotter.trace import TraceReport, compare_trace
+from dreamdraw.plotter.driver import Driver, driver_class
+from dreamdraw.plotter.job import JobResult, PlotJob
+from dreamdraw.plotter.paper import Sheet, parse_sheet
+from dreamdraw.plotter.settings import PlotterSettings
+from dreamdraw.plotter.sim import (
+    EbbSimulator,
+    Fault,
+    GrblSimulator,
+    HpglSimulator,
+    PtySimulator,
+    SimStats,
+)
+from dreamdraw.plotter.toolpath import Toolpath, plan_toolpath
+from dreamdraw.plotter.trace import TraceReport, compare_trace
 
 __all__ = ["SimulatedPlot", "drawn_on_paper", "plot_on_simulator", "simulator_for"]
 

@@ -15,10 +15,9 @@ from typing import Any, TextIO
 import numpy as np
 import shapely
 import vpype as vp
-
-from plotter.errors import PlotterError
-from plotter.kinematics import TimeEstimate, estimate_time
-from plotter.ordering import (
+from dreamdraw.plotter.errors import PlotterError
+from dreamdraw.plotter.kinematics import TimeEstimate, estimate_time
+from dreamdraw.plotter.ordering import (
     merge_lines,
     order_none,
     order_ours,
@@ -26,8 +25,8 @@ from plotter.ordering import (
     pen_up_length,
     vpype_merge_lines,
 )
-from plotter.paper import MM, Sheet, parse_sheet
-from plotter.settings import PlotterSettings
+from dreamdraw.plotter.paper import MM, Sheet, parse_sheet
+from dreamdraw.plotter.settings import PlotterSettings
 
 __all__ = [
     "PenInfo",

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from plotter.toolpath import Toolpath
+from dreamdraw.plotter.toolpath import Toolpath
 
 __all__ = ["TraceReport", "compare_trace", "polyline_distance"]
 

@@ -8,17 +8,17 @@ From Python::
     if transcript.nothing_heard: ...
 """
 
-from speech.audio import SAMPLE_RATE, load_audio
-from speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
-from speech.engine import Decoded, DecodeOptions, Engine, load_engine
-from speech.errors import SpeechError
-from speech.faster_whisper_engine import FasterWhisperEngine
-from speech.guards import SILENCE_PHRASES, is_silence_phrase
-from speech.models import packaged_model_dir
-from speech.openai_whisper_engine import OpenAIWhisperEngine
-from speech.pipeline import listen, transcribe
-from speech.settings import SpeechSettings
-from speech.sources import (
+from dreamdraw.speech.audio import SAMPLE_RATE, load_audio
+from dreamdraw.speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
+from dreamdraw.speech.engine import Decoded, DecodeOptions, Engine, load_engine
+from dreamdraw.speech.errors import SpeechError
+from dreamdraw.speech.faster_whisper_engine import FasterWhisperEngine
+from dreamdraw.speech.guards import SILENCE_PHRASES, is_silence_phrase
+from dreamdraw.speech.models import packaged_model_dir
+from dreamdraw.speech.openai_whisper_engine import OpenAIWhisperEngine
+from dreamdraw.speech.pipeline import listen, transcribe
+from dreamdraw.speech.settings import SpeechSettings
+from dreamdraw.speech.sources import (
     ArraySource,
     AudioSource,
     FileSource,
@@ -27,8 +27,8 @@ from speech.sources import (
     PushSource,
     list_input_devices,
 )
-from speech.transcript import Segment, Transcript
-from speech.vad import VoiceActivity
+from dreamdraw.speech.transcript import Segment, Transcript
+from dreamdraw.speech.vad import VoiceActivity
 
 __all__ = [
     "SAMPLE_RATE",

@@ -6,8 +6,7 @@ from math import gcd
 from pathlib import Path
 
 import numpy as np
-
-from speech.errors import SpeechError
+from dreamdraw.speech.errors import SpeechError
 
 __all__ = ["SAMPLE_RATE", "as_mono_16k", "level_dbfs", "load_audio"]
 

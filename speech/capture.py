@@ -9,11 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from speech.audio import SAMPLE_RATE, level_dbfs
-from speech.settings import SpeechSettings
-from speech.sources import AudioSource
-from speech.vad import FRAME_SAMPLES, VoiceActivity
+from dreamdraw.speech.audio import SAMPLE_RATE, level_dbfs
+from dreamdraw.speech.settings import SpeechSettings
+from dreamdraw.speech.sources import AudioSource
+from dreamdraw.speech.vad import FRAME_SAMPLES, VoiceActivity
 
 __all__ = ["Capture", "LevelCallback", "PushToTalk", "capture_dream"]
 

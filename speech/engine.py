@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
-
-from speech.errors import SpeechError
-from speech.settings import SpeechSettings
-from speech.transcript import Segment
+from dreamdraw.speech.errors import SpeechError
+from dreamdraw.speech.settings import SpeechSettings
+from dreamdraw.speech.transcript import Segment
 
 __all__ = ["DecodeOptions", "Decoded", "Engine", "load_engine", "resolve_device"]
 
@@ -96,13 +95,13 @@ def _load_engine(
     engine: str, model: str, device: str, compute_type: str, cpu_threads: int
 ) -> Engine:
     if engine == "faster-whisper":
-        from speech.faster_whisper_engine import FasterWhisperEngine
+        from dreamdraw.speech.faster_whisper_engine import FasterWhisperEngine
 
         return FasterWhisperEngine.load(
             model, device=device, compute_type=compute_type, cpu_threads=cpu_threads
         )
     if engine == "openai-whisper":
-        from speech.openai_whisper_engine import OpenAIWhisperEngine
+        from dreamdraw.speech.openai_whisper_engine import OpenAIWhisperEngine
 
         return OpenAIWhisperEngine.load(model, device=device)
     raise SpeechError(f"speech engine must be faster-whisper or openai-whisper, not {engine!r}")

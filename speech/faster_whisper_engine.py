@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from speech.engine import Decoded, DecodeOptions, resolve_device
-from speech.errors import SpeechError
-from speech.models import PACKAGED_MODELS, resolve_ctranslate2_model
-from speech.transcript import Segment
+from dreamdraw.speech.engine import Decoded, DecodeOptions, resolve_device
+from dreamdraw.speech.errors import SpeechError
+from dreamdraw.speech.models import PACKAGED_MODELS, resolve_ctranslate2_model
+from dreamdraw.speech.transcript import Segment
 
 __all__ = ["FasterWhisperEngine"]
 

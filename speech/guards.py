@@ -8,11 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-
-from speech.audio import SAMPLE_RATE
-from speech.settings import SpeechSettings
-from speech.transcript import Segment
-from speech.vad import FRAME_SAMPLES, voiced_frames
+from dreamdraw.speech.audio import SAMPLE_RATE
+from dreamdraw.speech.settings import SpeechSettings
+from dreamdraw.speech.transcript import Segment
+from dreamdraw.speech.vad import FRAME_SAMPLES, voiced_frames
 
 __all__ = [
     "SILENCE_PHRASES",

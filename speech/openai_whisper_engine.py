@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from speech.engine import Decoded, DecodeOptions, resolve_device
-from speech.errors import SpeechError
-from speech.transcript import Segment
+from dreamdraw.speech.engine import Decoded, DecodeOptions, resolve_device
+from dreamdraw.speech.errors import SpeechError
+from dreamdraw.speech.transcript import Segment
 
 __all__ = ["OpenAIWhisperEngine"]
 

@@ -11,14 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-
-from speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
-from speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
-from speech.engine import DecodeOptions, Engine
-from speech.guards import drop_reason, measure_speech
-from speech.settings import SpeechSettings
-from speech.sources import AudioSource
-from speech.transcript import Segment, Transcript
+from dreamdraw.speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
+from dreamdraw.speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
+from dreamdraw.speech.engine import DecodeOptions, Engine
+from dreamdraw.speech.guards import drop_reason, measure_speech
+from dreamdraw.speech.settings import SpeechSettings
+from dreamdraw.speech.sources import AudioSource
+from dreamdraw.speech.transcript import Segment, Transcript
 
 __all__ = ["listen", "transcribe"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from speech.errors import SpeechError
+from dreamdraw.speech.errors import SpeechError
 
 __all__ = ["SpeechSettings"]
 

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
-from speech.errors import SpeechError
+from dreamdraw.speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
+from dreamdraw.speech.errors import SpeechError
 
 __all__ = [
     "ArraySource",

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from speech.errors import SpeechError
+from dreamdraw.speech.errors import SpeechError
 
 __all__ = ["FORMAT", "Outcome", "Segment", "Transcript"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from speech.audio import SAMPLE_RATE, level_dbfs
+from dreamdraw.speech.audio import SAMPLE_RATE, level_dbfs
 
 __all__ = ["FRAME_SAMPLES", "FrameActivity", "VoiceActivity", "voiced_frames", "voiced_seconds"]
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from installation.cli import main
+from dreamdraw.installation.cli import main
 
 __all__ = ["run_cli"]
 

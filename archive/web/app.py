@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from dreamdraw.archive.blobs import is_sha256
+from dreamdraw.archive.errors import ArchiveError, RecordNotFound
+from dreamdraw.archive.export import export_records, stream_csv, stream_jsonl
+from dreamdraw.archive.record import CLUSTERS, PLOT_STATUSES, Record
+from dreamdraw.archive.store import Archive, RecordFilter
+from dreamdraw.archive.web.session import COOKIE_NAME, SessionCodec, new_csrf_token
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -16,13 +22,6 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
-
-from archive.blobs import is_sha256
-from archive.errors import ArchiveError, RecordNotFound
-from archive.export import export_records, stream_csv, stream_jsonl
-from archive.record import CLUSTERS, PLOT_STATUSES, Record
-from archive.store import Archive, RecordFilter
-from archive.web.session import COOKIE_NAME, SessionCodec, new_csrf_token
 
 __all__ = ["RecordOut", "RecordPage", "create_app"]
 

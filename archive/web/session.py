@@ -7,9 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from dreamdraw.archive.errors import ArchiveError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-
-from archive.errors import ArchiveError
 
 __all__ = ["COOKIE_NAME", "SessionCodec", "load_or_create_secret", "new_csrf_token"]
 

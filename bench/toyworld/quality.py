@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from dreamdraw.drawing import ClipModel, Drawing, DrawSettings, draw
 from torch import Tensor
 
 from bench.toyworld.world import (
@@ -21,7 +22,6 @@ from bench.toyworld.world import (
     family_captions,
     render_scenes,
 )
-from drawing import ClipModel, Drawing, DrawSettings, draw
 
 __all__ = [
     "Task",
@@ -126,7 +126,7 @@ def zero_shot_report(
     """Top-1 / top-5 accuracy and chance level per task (all, or those named in `only`) on
     held-out scenes of `world`; with `clipdraw_views`, each scene is seen as one of the
     perspective-and-crop views CLIPDraw shows the model while drawing."""
-    from drawing import augment
+    from dreamdraw.drawing import augment
 
     out = {}
     gen = torch.Generator().manual_seed(seed)
@@ -234,7 +234,7 @@ def drawing_prompts(count: int, seed: int = 0) -> list[DrawingPrompt]:
 
 def _canvas(drawing: Drawing, clip: ClipModel) -> Tensor:
     """The drawing as the model sees it: RGB [3, S, S] (rendered at S px wide, letterboxed)."""
-    from drawing import letterbox
+    from dreamdraw.drawing import letterbox
 
     return letterbox(drawing.render(width_px=clip.image_size))
 
@@ -350,8 +350,9 @@ def cluster_quality(clip: ClipModel, per_cluster: int, seed: int = 0) -> dict:
     """Assign clusters to pairs known by construction with `analysis.analyse_pair`
     (distractors: 'a X' for the world's other objects; no FIXLIP); accuracy overall and
     per cluster, and the confusion matrix (rows: truth, columns: assigned)."""
-    from analysis import AnalysisSettings, analyse_pair
-    from analysis.clusters import CLUSTERS, cluster_agreement
+    from dreamdraw.analysis import AnalysisSettings, analyse_pair
+    from dreamdraw.analysis.clusters import CLUSTERS, cluster_agreement
+
     from bench.toyworld.world import OBJECTS
 
     world = World(clip.image_size, "heldout")
@@ -394,8 +395,8 @@ def pointing_quality(clip: ClipModel, scenes: int, budget: int = 4096, seed: int
     """FIXLIP pointing game on 2x2 scenes: for each object word of
     'a A and a B above a C and a D', its image-word interactions should be positive on
     its quadrant and negative elsewhere (analysis.metrics.pointing_game; 0.5 = chance)."""
-    from analysis import AnalysisSettings, analyse_pair
-    from analysis.metrics import pointing_game
+    from dreamdraw.analysis import AnalysisSettings, analyse_pair
+    from dreamdraw.analysis.metrics import pointing_game
 
     world = World(clip.image_size, "heldout")
     rng = np.random.default_rng([seed, 13])

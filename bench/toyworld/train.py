@@ -128,7 +128,7 @@ def _views(images: torch.Tensor, share: float, gen: torch.Generator) -> torch.Te
     on clean scenes only cannot read those views (zero-shot word top-1 drops from 0.88
     to 0.12), so drawing with it follows gradients from images it does not understand;
     real CLIP has seen crops of everything."""
-    from drawing import augment
+    from dreamdraw.drawing import augment
 
     out = _shift(images, gen)
     chosen = torch.nonzero(torch.rand(len(images), generator=gen) < share).flatten()
@@ -256,7 +256,7 @@ def train(preset: Preset, seed: int, out: Path, log=print) -> dict:
     state = {k: v.detach().cpu().half() for k, v in model.state_dict().items()}
     torch.save(state, out / "open_clip_pytorch_model.bin")
 
-    from drawing import load_clip
+    from dreamdraw.drawing import load_clip
 
     clip = load_clip(checkpoint=out, device=device)
     zero_shot = zero_shot_report(clip, World(preset.size, "heldout"), preset.eval_per_family, seed)

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from dreamdraw.drawing import Drawing, Paper, Pen, Stroke, StrokeBatch, rasterize
 from torch import Tensor
-
-from drawing import Drawing, Paper, Pen, Stroke, StrokeBatch, rasterize
 
 __all__ = [
     "OBJECTS",

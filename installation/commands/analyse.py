@@ -6,8 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import click
-
-from installation.context import AppContext, pass_app
+from dreamdraw.installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
 
@@ -27,8 +26,8 @@ def _settings_and_clip(
     no_fixlip: bool,
 ):
     """The config's [analysis] settings with the command line's overrides, and its CLIP."""
-    from analysis import AnalysisError
-    from drawing import load_clip, resolve_device
+    from dreamdraw.analysis import AnalysisError
+    from dreamdraw.drawing import load_clip, resolve_device
 
     changes: dict[str, object] = {}
     for key, value in (
@@ -108,7 +107,7 @@ def pair(
     translated: bool | None,
 ) -> None:
     """Analyse the dream TEXT against DRAWING (.json, .svg or .png); writes OUT/analysis.json."""
-    from analysis import analyse_pair
+    from dreamdraw.analysis import analyse_pair
 
     settings, clip = _settings_and_clip(
         app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip
@@ -139,7 +138,7 @@ def pair(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def agreement(labels: Path, as_json: bool) -> None:
     """Agreement of automatic clusters with curator labels in LABELS (.csv or .jsonl)."""
-    from analysis.clusters import CLUSTERS, cluster_agreement, read_labels
+    from dreamdraw.analysis.clusters import CLUSTERS, cluster_agreement, read_labels
 
     result = cluster_agreement(*read_labels(labels))
     if as_json:
@@ -217,8 +216,13 @@ def surgery(
     out_path: Path | None,
 ) -> None:
     """Swap a standalone CNN's best-matching channels into CLIP and tally the captions they push."""
-    from analysis.surgery import load_images, load_standalone, network_surgery, read_captions
-    from drawing import load_clip, resolve_device
+    from dreamdraw.analysis.surgery import (
+        load_images,
+        load_standalone,
+        network_surgery,
+        read_captions,
+    )
+    from dreamdraw.drawing import load_clip, resolve_device
 
     # Cheap checks first: a wrong file fails before the CLIP model loads.
     captions = read_captions(captions_path)
@@ -266,8 +270,8 @@ def analyse_archive_command(
     """Analyse archived pairs (IDS, --since DATE or --all) and store results and figures."""
     from datetime import UTC
 
-    from archive import open_archive
-    from installation.analysis_stage import AnalysedRecord, analyse_archive
+    from dreamdraw.archive import open_archive
+    from dreamdraw.installation.analysis_stage import AnalysedRecord, analyse_archive
 
     settings, clip = _settings_and_clip(
         app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip

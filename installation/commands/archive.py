@@ -7,20 +7,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-
-from installation.context import AppContext, pass_app
+from dreamdraw.installation.context import AppContext, pass_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from archive import Archive, RecordFilter
+    from dreamdraw.archive import Archive, RecordFilter
 
 __all__ = ["COMMANDS"]
 
 
 def _open(app: AppContext) -> Archive:
     # Imported here: SQLAlchemy and FastAPI load only for archive commands.
-    from archive import open_archive
+    from dreamdraw.archive import open_archive
 
     return open_archive(app.data_dir, settings=app.config.archive)
 
@@ -42,7 +41,7 @@ def _filter_options(func: Callable) -> Callable:
 
 
 def _record_filter(**kw: object) -> RecordFilter:
-    from archive import RecordFilter
+    from dreamdraw.archive import RecordFilter
 
     since, until = kw["since"], kw["until"]
     return RecordFilter(
@@ -72,9 +71,8 @@ def archive_group() -> None:
 def serve(app: AppContext, host: str, port: int, public: bool) -> None:
     """Serve the curator web app (gallery, detail pages, curator actions, /api, /docs)."""
     import uvicorn
-
-    from archive import create_app
-    from archive.web import load_or_create_secret
+    from dreamdraw.archive import create_app
+    from dreamdraw.archive.web import load_or_create_secret
 
     archive = _open(app)
     secret = app.config.archive.session_secret or load_or_create_secret(
@@ -107,7 +105,7 @@ def add_curator(app: AppContext, name: str, password: str) -> None:
 @pass_app
 def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
     """Report orphaned, missing and corrupt blobs and half-written records; exit 1 if any."""
-    from archive import check_archive
+    from dreamdraw.archive import check_archive
 
     report = check_archive(_open(app), repair=repair, verify_hashes=not no_hashes)
     click.echo(report.summary())
@@ -131,8 +129,8 @@ def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
 @pass_app
 def export(app: AppContext, fmt: str, out: Path, with_images: bool, **filters: object) -> None:
     """Export the pairs visitors allowed for research, with DATASHEET.md, into folder OUT."""
-    from archive import export_records, research_filter
-    from installation.analysis_stage import kmeans_check
+    from dreamdraw.archive import export_records, research_filter
+    from dreamdraw.installation.analysis_stage import kmeans_check
 
     archive, chosen = _open(app), _record_filter(**filters)
     result = export_records(archive, fmt, out, filter=chosen, with_images=with_images)

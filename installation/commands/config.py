@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
-from installation.config import ConfigError, load_config, render_default_config
+from dreamdraw.installation.config import ConfigError, load_config, render_default_config
 
 __all__ = ["COMMANDS"]
 

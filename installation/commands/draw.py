@@ -6,10 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import click
+from dreamdraw.drawing import DEFAULT_CLIP, DrawProgress, DrawSettings, draw, parse_pens, pull_clip
+from dreamdraw.installation.context import AppContext, pass_app
 from tqdm import tqdm
-
-from drawing import DEFAULT_CLIP, DrawProgress, DrawSettings, draw, parse_pens, pull_clip
-from installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-
-from installation.context import AppContext, pass_app
+from dreamdraw.installation.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from plotter import PenInfo, PlotJob, PlotterSettings, Progress
+    from dreamdraw.plotter import PenInfo, PlotJob, PlotterSettings, Progress
 
 __all__ = ["COMMANDS"]
 
@@ -26,7 +25,7 @@ def _settings(app: AppContext, **overrides: Any) -> PlotterSettings:
 def _svg_source(path: Path) -> str | Path:
     """A drawing.json becomes its SVG text (pens as layers); anything else is read as SVG."""
     if path.suffix.lower() == ".json":
-        from drawing import Drawing
+        from dreamdraw.drawing import Drawing
 
         return Drawing.load(path).to_svg()
     return path
@@ -70,7 +69,7 @@ def _ask_for_pen(pen: PenInfo) -> None:
 
 
 def _run_job(job: PlotJob, job_file: Path) -> None:
-    from plotter import PlotterError
+    from dreamdraw.plotter import PlotterError
 
     try:
         result = job.run()
@@ -118,7 +117,14 @@ def plot_command(
     **options: Any,
 ) -> None:
     """Plot SOURCE (an SVG, or a dreamdraw drawing.json) on a pen plotter."""
-    from plotter import JobFile, PlotJob, PlotterError, open_driver, plan_toolpath, write_plot_file
+    from dreamdraw.plotter import (
+        JobFile,
+        PlotJob,
+        PlotterError,
+        open_driver,
+        plan_toolpath,
+        write_plot_file,
+    )
 
     if resume is not None:
         job_file = JobFile.load(resume)
@@ -172,7 +178,7 @@ def plotter_group() -> None:
 @plotter_group.command("ports")
 def ports_command() -> None:
     """List the serial ports on this machine and what is probably on them."""
-    from plotter import list_ports
+    from dreamdraw.plotter import list_ports
 
     ports = list_ports()
     if not ports:
@@ -210,7 +216,7 @@ def simulate_command(
     seconds: float | None,
 ) -> None:
     """Run a simulated plotter on a pty and print its port, for `dreamdraw plot --port`."""
-    from plotter import Fault, PlotterError, parse_sheet, simulator_for
+    from dreamdraw.plotter import Fault, PlotterError, parse_sheet, simulator_for
 
     settings = _settings(app, device=protocol)
     parsed = []
@@ -253,7 +259,7 @@ def _machine_options(func: Callable) -> Callable:
 
 
 def _with_driver(app: AppContext, options: dict[str, Any], action: Callable) -> None:
-    from plotter import open_driver
+    from dreamdraw.plotter import open_driver
 
     driver = open_driver(settings=_settings(app, **options))
     try:

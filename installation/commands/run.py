@@ -8,9 +8,8 @@ import signal
 from pathlib import Path
 
 import click
+from dreamdraw.installation.context import AppContext, pass_app
 from tqdm import tqdm
-
-from installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
 
@@ -50,8 +49,8 @@ def run_command(
     keyboard: bool,
 ) -> None:
     """Run the show: the kiosk, listening, drawing, plotting, archiving and analysis."""
-    from installation.kiosk import run_kiosk
-    from installation.venue import open_show
+    from dreamdraw.installation.kiosk import run_kiosk
+    from dreamdraw.installation.venue import open_show
 
     app.use_config(config_path)
     config = app.config
@@ -113,7 +112,7 @@ def demo_command(
     out_dir: Path | None,
 ) -> None:
     """Run one dream end to end: transcribe (--wav), draw, plot on a simulated plotter, archive, analyse."""
-    from installation.demo import demo_config, run_demo
+    from dreamdraw.installation.demo import demo_config, run_demo
 
     app.use_config(config_path)
     config = demo_config(app.config, clip_spec)
@@ -153,7 +152,7 @@ def demo_command(
 @pass_app
 def status_command(app: AppContext, config_path: Path | None, as_json: bool) -> None:
     """Show the running show's state, queues, plotter and active faults (for the technician)."""
-    from installation.status import format_status, read_status
+    from dreamdraw.installation.status import format_status, read_status
 
     app.use_config(config_path)
     status = read_status(app.data_dir)

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-
-from installation.context import AppContext, pass_app
+from dreamdraw.installation.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from speech import PushToTalk, SpeechSettings
+    from dreamdraw.speech import PushToTalk, SpeechSettings
 
 __all__ = ["COMMANDS"]
 
@@ -51,7 +50,7 @@ def _settings(app: AppContext, **overrides: Any) -> SpeechSettings:
 
 def _enter_key_button() -> PushToTalk:
     """Push-to-talk on a terminal: Enter starts talking, Enter again stops."""
-    from speech import PushToTalk
+    from dreamdraw.speech import PushToTalk
 
     button = PushToTalk()
 
@@ -106,7 +105,7 @@ def listen_command(
     **overrides: Any,
 ) -> None:
     """Listen for one dream on the microphone and print what was heard."""
-    from speech import FileSource, MicrophoneSource, listen, load_engine
+    from dreamdraw.speech import FileSource, MicrophoneSource, listen, load_engine
 
     mode = None if push_to_talk is None else ("push-to-talk" if push_to_talk else "auto")
     settings = _settings(app, input_device=input_device, mode=mode, **overrides)
@@ -145,7 +144,7 @@ def listen_command(
 @pass_app
 def transcribe_command(app: AppContext, files: tuple[Path, ...], **overrides: Any) -> None:
     """Transcribe WAV/FLAC FILES: one Transcript JSON line per file, in the order given."""
-    from speech import load_engine, transcribe
+    from dreamdraw.speech import load_engine, transcribe
 
     settings = _settings(app, **overrides)
     engine = load_engine(settings)
@@ -164,7 +163,7 @@ def devices_command(as_json: bool) -> None:
     """List the audio input devices (use the index or name as [speech] input_device)."""
     from dataclasses import asdict
 
-    from speech import list_input_devices
+    from dreamdraw.speech import list_input_devices
 
     devices = list_input_devices()
     for device in devices:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from plotter.sim.base import Fault, PtySimulator
+from dreamdraw.plotter.sim.base import Fault, PtySimulator
 
 __all__ = ["EbbSimulator"]
 

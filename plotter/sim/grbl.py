@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
 
-from plotter.sim.base import Fault, PtySimulator
+from dreamdraw.plotter.sim.base import Fault, PtySimulator
 
 __all__ = ["GrblSimulator"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from plotter.sim.base import Fault, PtySimulator
+from dreamdraw.plotter.sim.base import Fault, PtySimulator
 
 __all__ = ["HpglSimulator"]
 

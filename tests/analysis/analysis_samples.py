@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drawing import DEFAULT_PENS, Drawing, Paper, Stroke
+from dreamdraw.drawing import DEFAULT_PENS, Drawing, Paper, Stroke
 
 
 def make_drawing(strokes: int = 5) -> Drawing:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from analysis_samples import make_drawing
+from dreamdraw.drawing import Drawing, load_clip
 
-from drawing import Drawing, load_clip
+from tests.analysis.analysis_samples import make_drawing
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ import re
 
 import numpy as np
 import pytest
-
-from analysis import CLUSTERS, AnalysisSettings, assign_cluster
-from analysis.clusters import (
+from dreamdraw.analysis import CLUSTERS, AnalysisSettings, assign_cluster
+from dreamdraw.analysis.clusters import (
     ClusterAssignment,
     ClusterEvidence,
     cluster_agreement,

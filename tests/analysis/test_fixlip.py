@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 import shapiq
 import torch
-
-from analysis.banzhaf import exact_weighted_banzhaf
-from analysis.fixlip import budget_split, fixlip
-from analysis.game import BilinearGame, FunctionGame
-from analysis.interactions import InteractionResult
-from analysis.metrics import pointing_game
+from dreamdraw.analysis.banzhaf import exact_weighted_banzhaf
+from dreamdraw.analysis.fixlip import budget_split, fixlip
+from dreamdraw.analysis.game import BilinearGame, FunctionGame
+from dreamdraw.analysis.interactions import InteractionResult
+from dreamdraw.analysis.metrics import pointing_game
 
 
 def random_game(n: int, seed: int) -> FunctionGame:
@@ -115,7 +114,7 @@ def test_sampled_estimate_approaches_the_exact_values():
 
 
 def test_aid_is_positive_for_the_summary_ranking_and_negative_reversed():
-    from analysis.metrics import deletion_curves
+    from dreamdraw.analysis.metrics import deletion_curves
 
     game = bilinear_game(8, 3, seed=7)
     result = fixlip(game, budget=2**11, p=0.5)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from analysis_samples import make_drawing
+from dreamdraw.analysis import CLUSTERS, AnalysisError, AnalysisSettings, PairAnalysis, analyse_pair
+from dreamdraw.installation.cli import main
 from PIL import Image
 
-from analysis import CLUSTERS, AnalysisError, AnalysisSettings, PairAnalysis, analyse_pair
-from installation.cli import main
+from tests.analysis.analysis_samples import make_drawing
 
 FAST = AnalysisSettings(fixlip_budget=256, fixlip_heldout=64, batch_size=32)
 DREAM = "I dreamt of a red whale flying over the city"

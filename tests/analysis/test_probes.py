@@ -6,20 +6,19 @@ import math
 
 import pytest
 import torch
-
-from analysis import AnalysisError
-from analysis.captions import EVERYDAY_CAPTIONS, caption_bank, content_words
-from analysis.clip_game import ClipPairGame
-from analysis.inputs import check_not_blank, load_picture, square_image
-from analysis.probing import (
+from dreamdraw.analysis import AnalysisError
+from dreamdraw.analysis.captions import EVERYDAY_CAPTIONS, caption_bank, content_words
+from dreamdraw.analysis.clip_game import ClipPairGame
+from dreamdraw.analysis.inputs import check_not_blank, load_picture, square_image
+from dreamdraw.analysis.probing import (
     ablate_strokes,
     measure_alignment,
     probe_concepts,
     probe_typography,
     render_text,
 )
-from analysis.scorer import FILLER_TOKEN, ClipScorer
-from drawing import letterbox, rasterize, strokes_to_batch
+from dreamdraw.analysis.scorer import FILLER_TOKEN, ClipScorer
+from dreamdraw.drawing import letterbox, rasterize, strokes_to_batch
 
 
 @pytest.fixture(scope="module")

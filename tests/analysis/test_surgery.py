@@ -5,11 +5,8 @@ from __future__ import annotations
 import open_clip
 import pytest
 import torch
-from cli_runner import run_cli
-from torch.nn import functional as F
-
-from analysis import AnalysisError
-from analysis.surgery import (
+from dreamdraw.analysis import AnalysisError
+from dreamdraw.analysis.surgery import (
     STAGES,
     ActivationTaps,
     SurgeryResult,
@@ -18,7 +15,10 @@ from analysis.surgery import (
     load_standalone,
     network_surgery,
 )
-from drawing import ClipModel
+from dreamdraw.drawing import ClipModel
+from torch.nn import functional as F
+
+from tests.cli_runner import run_cli
 
 
 @pytest.fixture(scope="module")

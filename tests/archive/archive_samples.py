@@ -9,9 +9,8 @@ import time
 from typing import Any
 
 import uvicorn
+from dreamdraw.archive import Archive, Record
 from PIL import Image, ImageDraw
-
-from archive import Archive, Record
 
 __all__ = [
     "LiveServer",

@@ -13,9 +13,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from archive_samples import free_port
+from dreamdraw.archive import Archive, open_archive
 
-from archive import Archive, open_archive
+from tests.archive.archive_samples import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from archive_samples import LiveServer, add_dream
+from dreamdraw.archive import Archive, Record, create_app
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from archive import Archive, Record, create_app
+from tests.archive.archive_samples import LiveServer, add_dream
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"

@@ -6,10 +6,10 @@ import os
 import time
 from pathlib import Path
 
-from archive_samples import add_dream, drawing_png
+from dreamdraw.archive import Archive, ArchiveSettings, check_archive, open_archive
 from sqlalchemy import text
 
-from archive import Archive, ArchiveSettings, check_archive, open_archive
+from tests.archive.archive_samples import add_dream, drawing_png
 
 
 def _age(path: Path, seconds: float) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from archive_samples import add_dream, free_port
-from cli_runner import run_cli as _run
+from dreamdraw.archive import open_archive
 
-from archive import open_archive
+from tests.archive.archive_samples import add_dream, free_port
+from tests.cli_runner import run_cli as _run
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_serve_answers_over_http_in_public_mode(filled_dir: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "installation.cli",
+        "dreamdraw",
         "archive",
         "serve",
         "--port",

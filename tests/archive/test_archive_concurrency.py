@@ -6,9 +6,9 @@ import multiprocessing
 from pathlib import Path
 
 import httpx
-from archive_samples import LiveServer, add_dream
+from dreamdraw.archive import Archive, check_archive, create_app, open_archive
 
-from archive import Archive, check_archive, create_app, open_archive
+from tests.archive.archive_samples import LiveServer, add_dream
 
 RECORDS = 25
 

@@ -12,9 +12,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
-from archive_samples import drawing, drawing_png, drawing_svg, transcript
+from dreamdraw.archive import RecordFilter, check_archive, open_archive
 
-from archive import RecordFilter, check_archive, open_archive
+from tests.archive.archive_samples import drawing, drawing_png, drawing_svg, transcript
 
 KILLS = 50
 

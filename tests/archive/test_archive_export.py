@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from archive_samples import add_dream, drawing, drawing_png, transcript
+from dreamdraw.archive import CLUSTERS, Archive, Consent, Record, RecordFilter, export_records
+from dreamdraw.archive.export import EXPORT_FIELDS
 
-from archive import CLUSTERS, Archive, Consent, Record, RecordFilter, export_records
-from archive.export import EXPORT_FIELDS
+from tests.archive.archive_samples import add_dream, drawing, drawing_png, transcript
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_datasheet_has_fields_cluster_definitions_and_counts(
 
 
 def test_unknown_format_is_refused(filled: Archive, tmp_path: Path) -> None:
-    from archive import ArchiveError
+    from dreamdraw.archive import ArchiveError
 
     with pytest.raises(ArchiveError, match="parquet"):
         export_records(filled, "xlsx", tmp_path)  # type: ignore[arg-type]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from archive_samples import add_dream
+from dreamdraw.archive import Archive, RecordFilter, create_app
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from archive import Archive, RecordFilter, create_app
+from tests.archive.archive_samples import add_dream
 
 HOSTILE = {
     "html": "<script>alert('x')</script><img src=x onerror=\"alert(1)\"><b>bold</b>&amp;",

@@ -10,11 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from archive_samples import add_dream, drawing, drawing_png, drawing_svg, transcript
-from PIL import Image
-from sqlalchemy import inspect, text
-
-from archive import (
+from dreamdraw.archive import (
     Archive,
     ArchiveError,
     ArchiveSettings,
@@ -24,6 +20,10 @@ from archive import (
     RecordNotFound,
     open_archive,
 )
+from PIL import Image
+from sqlalchemy import inspect, text
+
+from tests.archive.archive_samples import add_dream, drawing, drawing_png, drawing_svg, transcript
 
 
 def test_record_round_trips_every_field(any_archive: Archive) -> None:

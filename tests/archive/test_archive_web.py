@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from archive_samples import add_dream, drawing_png
+from dreamdraw.archive import Archive, ArchiveSettings, Consent, Record, create_app, open_archive
 from fastapi.testclient import TestClient
 
-from archive import Archive, ArchiveSettings, Consent, Record, create_app, open_archive
+from tests.archive.archive_samples import add_dream, drawing_png
 
 PASSWORD = "correct horse battery"
 

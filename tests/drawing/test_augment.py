@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from drawing import augment, letterbox
+from dreamdraw.drawing import augment, letterbox
 
 
 def test_no_distortion_full_crop_is_the_identity():
@@ -61,7 +60,7 @@ def test_letterbox_pads_with_white_to_a_centred_square():
 
 
 def test_through_views_shows_every_image_the_same_views_as_augment():
-    from drawing import augment_grid, through_views
+    from dreamdraw.drawing import augment_grid, through_views
 
     images = torch.rand(3, 3, 32, 32)
     grid = augment_grid(32, 32, 4, size=16, generator=torch.Generator().manual_seed(8))
@@ -73,7 +72,7 @@ def test_through_views_shows_every_image_the_same_views_as_augment():
 
 
 def test_the_plain_view_is_the_whole_square_resized_for_the_model():
-    from drawing.augment import plain_view
+    from dreamdraw.drawing.augment import plain_view
 
     square = torch.ones(2, 3, 64, 64)
     square[..., :32] = 0.0  # ink on the left half

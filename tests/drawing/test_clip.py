@@ -6,9 +6,8 @@ import json
 
 import pytest
 import torch
-
-from drawing import ClipModelMissing, DrawingError, load_clip
-from drawing.clip import _TINY_CONFIG
+from dreamdraw.drawing import ClipModelMissing, DrawingError, load_clip
+from dreamdraw.drawing.clip import _TINY_CONFIG
 
 
 def test_tiny_test_model_is_random_and_labelled():

@@ -7,8 +7,7 @@ import dataclasses
 import pytest
 import torch
 import vpype
-
-from drawing import DrawingError, DrawSettings, Pen, draw, load_clip
+from dreamdraw.drawing import DrawingError, DrawSettings, Pen, draw, load_clip
 
 PENS = [
     Pen(1, "#000000", 4.0, "black"),
@@ -143,7 +142,7 @@ def test_empty_text_is_a_clear_error(clip):
 
 
 def test_gradients_reach_the_points_through_clip(clip):
-    from drawing.raster import StrokeBatch, rasterize
+    from dreamdraw.drawing.raster import StrokeBatch, rasterize
 
     points = torch.tensor(
         [[[20.0, 20.0], [80.0, 40.0], [120.0, 160.0], [200.0, 200.0]]], requires_grad=True

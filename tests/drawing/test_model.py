@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 import vpype
+from dreamdraw.drawing import Drawing, DrawingError, Pen, Stroke, parse_paper, parse_pens
 from PIL import Image
-
-from drawing import Drawing, DrawingError, Pen, Stroke, parse_paper, parse_pens
 
 
 def sample_drawing(prompt: str = "a fish <b>&</b> a boat") -> Drawing:

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from dreamdraw.drawing import DrawSettings, draw, load_clip, strokes_to_batch
+from dreamdraw.drawing.prune import prune_strokes
 
 from bench.toyworld.world import World, palette_pens
-from drawing import DrawSettings, draw, load_clip, strokes_to_batch
-from drawing.prune import prune_strokes
 
 DRAWER = Path(__file__).resolve().parents[2] / "bench" / "toyworld" / "models" / "toy-clip-s1"
 OBJECTS = ("star", "fish", "house", "tree", "boat", "heart")
@@ -46,7 +46,7 @@ def test_pruning_drops_scribbles_around_an_object_and_keeps_the_object(toy_clip)
 
 
 def test_what_is_kept_scores_at_least_as_well_on_the_same_views(toy_clip):
-    from drawing.prune import _Scorer
+    from dreamdraw.drawing.prune import _Scorer
 
     drawing, _ = cluttered("house", 2)
     batch, _ = strokes_to_batch(drawing)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
+from dreamdraw.drawing.raster import StrokeBatch, flatten_bezier, rasterize
 from PIL import Image, ImageDraw
-
-from drawing.raster import StrokeBatch, flatten_bezier, rasterize
 
 
 def random_strokes(
@@ -138,7 +137,7 @@ def test_sixteen_strokes_fit_a_drawn_shape_by_mse():
 
 
 def test_ink_layers_compose_any_subset_of_the_strokes():
-    from drawing.raster import ink_layers
+    from dreamdraw.drawing.raster import ink_layers
 
     strokes = random_strokes(12, 40, seed=9)
     layers = ink_layers(strokes, 30, 40)

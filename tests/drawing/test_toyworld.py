@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import vpype
+from dreamdraw.drawing import DrawSettings, load_clip
+from dreamdraw.drawing.model import parse_color
 
 from bench.toyworld.quality import (
     DRAWING_TASKS,
@@ -26,8 +28,6 @@ from bench.toyworld.world import (
     palette_pens,
     render_scenes,
 )
-from drawing import DrawSettings, load_clip
-from drawing.model import parse_color
 
 MODELS = Path(__file__).resolve().parents[2] / "bench" / "toyworld" / "models"
 DRAWER, JUDGE = MODELS / "toy-clip-s1", MODELS / "toy-judge-s2"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from analysis import AnalysisSettings
-from archive import ArchiveError, open_archive
-from drawing import Drawing, Pen, Stroke, load_clip, parse_paper
-from installation.analysis_stage import analyse_archive
-from installation.cli import main
-from speech import Segment, Transcript
+from dreamdraw.analysis import AnalysisSettings
+from dreamdraw.archive import ArchiveError, open_archive
+from dreamdraw.drawing import Drawing, Pen, Stroke, load_clip, parse_paper
+from dreamdraw.installation.analysis_stage import analyse_archive
+from dreamdraw.installation.cli import main
+from dreamdraw.speech import Segment, Transcript
 
 
 def a_pair(text: str) -> tuple[Transcript, Drawing]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-
-from installation.config import (
+from dreamdraw.installation.config import (
     Config,
     ConfigError,
     config_from_dict,

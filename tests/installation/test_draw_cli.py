@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli as dreamdraw_in_process
+
+from tests.cli_runner import run_cli as dreamdraw_in_process
 
 
 def dreamdraw(
@@ -17,7 +18,7 @@ def dreamdraw(
 ) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "installation.cli", *args],
+        [sys.executable, "-m", "dreamdraw", *args],
         capture_output=True,
         text=True,
         env=full_env,

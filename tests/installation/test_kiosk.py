@@ -12,14 +12,13 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
-
-from drawing import draw, load_clip  # noqa: E402
-from installation.config import config_from_dict  # noqa: E402
-from installation.kiosk import Kiosk, wrap_text  # noqa: E402
-from installation.orchestrator import Show  # noqa: E402
-from installation.states import Event, State  # noqa: E402
-from plotter import PenInfo, Progress  # noqa: E402
-from speech import ArraySource  # noqa: E402
+from dreamdraw.drawing import draw, load_clip  # noqa: E402
+from dreamdraw.installation.config import config_from_dict  # noqa: E402
+from dreamdraw.installation.kiosk import Kiosk, wrap_text  # noqa: E402
+from dreamdraw.installation.orchestrator import Show  # noqa: E402
+from dreamdraw.installation.states import Event, State  # noqa: E402
+from dreamdraw.plotter import PenInfo, Progress  # noqa: E402
+from dreamdraw.speech import ArraySource  # noqa: E402
 
 HOSTILE = (
     '<script>alert("x")</script> I dreamed of a house with a door that would not close and '

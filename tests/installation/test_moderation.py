@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from installation.moderation import WordList
+from dreamdraw.installation.moderation import WordList
 
 
 def test_an_entry_matches_a_whole_word_in_any_case():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from installation.plot_queue import PlotQueue
+from dreamdraw.installation.plot_queue import PlotQueue
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="10mm"/>'
 

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dreamdraw.archive import open_archive
+from dreamdraw.installation.cli import cli
+from dreamdraw.installation.status import read_status
 from PIL import Image
-
-from archive import open_archive
-from installation.cli import cli
-from installation.status import read_status
 
 DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
 
@@ -101,7 +100,7 @@ def test_status_after_a_demo_reads_as_not_running_with_its_counts(tmp_path, venu
 
 def test_demo_without_text_or_wav_is_a_one_line_error(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "installation.cli", "demo", "--clip", "test:tiny"],
+        [sys.executable, "-m", "dreamdraw", "demo", "--clip", "test:tiny"],
         capture_output=True,
         text=True,
         env={**os.environ, "DREAMDRAW_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"},
@@ -126,7 +125,7 @@ def test_run_shows_the_kiosk_headless_and_stops_cleanly_on_a_signal(tmp_path, ve
     # -X faulthandler: if the show ever hangs, SIGABRT prints where every thread is.
     # Started with SIGINT ignored, as a background job of a script is: Ctrl-C still works.
     show = subprocess.Popen(
-        [sys.executable, "-X", "faulthandler", "-m", "installation.cli", *command],
+        [sys.executable, "-X", "faulthandler", "-m", "dreamdraw", *command],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -14,19 +14,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from archive import RecordFilter
-from drawing import DrawingError, draw, load_clip
-from installation.config import config_from_dict
-from installation.drawing_stage import DrawingStage, load_show_clip
-from installation.faults import FaultLog
-from installation.orchestrator import _DISK_EVERY_S, Show, clean_dream
-from installation.plotting import PlotterStation
-from installation.retention import sweep_retention
-from installation.states import State
-from installation.status import StatusServer, format_status, read_status
-from plotter import Fault, GrblSimulator, compare_trace
-from speech import ArraySource, FileSource, load_audio, load_engine
+from dreamdraw.archive import RecordFilter
+from dreamdraw.drawing import DrawingError, draw, load_clip
+from dreamdraw.installation.config import config_from_dict
+from dreamdraw.installation.drawing_stage import DrawingStage, load_show_clip
+from dreamdraw.installation.faults import FaultLog
+from dreamdraw.installation.orchestrator import _DISK_EVERY_S, Show, clean_dream
+from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.retention import sweep_retention
+from dreamdraw.installation.states import State
+from dreamdraw.installation.status import StatusServer, format_status, read_status
+from dreamdraw.plotter import Fault, GrblSimulator, compare_trace
+from dreamdraw.speech import ArraySource, FileSource, load_audio, load_engine
 
 DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
 WAIT_S = 60.0

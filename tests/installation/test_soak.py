@@ -10,16 +10,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from archive import RecordFilter, open_archive
-from drawing import load_clip
-from installation.config import config_from_dict
-from installation.orchestrator import Show
-from installation.plotting import PlotterStation
-from installation.rehearsal import rehearse, visitor_sounds
-from installation.states import TRANSITIONS
-from plotter import Fault, GrblSimulator, compare_trace
-from speech import ArraySource, load_engine
+from dreamdraw.archive import RecordFilter, open_archive
+from dreamdraw.drawing import load_clip
+from dreamdraw.installation.config import config_from_dict
+from dreamdraw.installation.orchestrator import Show
+from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.rehearsal import rehearse, visitor_sounds
+from dreamdraw.installation.states import TRANSITIONS
+from dreamdraw.plotter import Fault, GrblSimulator, compare_trace
+from dreamdraw.speech import ArraySource, load_engine
 
 DATA = Path(__file__).resolve().parent.parent / "speech" / "data"
 VISITORS = int(os.environ.get("DREAMDRAW_SOAK_VISITORS", "10"))

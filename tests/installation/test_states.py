@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from installation.states import TRANSITIONS, Event, Journey, State
+from dreamdraw.installation.states import TRANSITIONS, Event, Journey, State
 
 
 def walk(journey: Journey, *events: Event) -> State:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from plotter_samples import random_drawing
+from dreamdraw.plotter import PlotterSettings, Toolpath, plan_toolpath
 
-from plotter import PlotterSettings, Toolpath, plan_toolpath
+from tests.plotter.plotter_samples import random_drawing
 
 
 @pytest.fixture(scope="session")

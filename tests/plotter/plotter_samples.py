@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from drawing import Drawing, Pen, Stroke, parse_paper
+from dreamdraw.drawing import Drawing, Pen, Stroke, parse_paper
 
 __all__ = ["random_drawing", "svg_document"]
 

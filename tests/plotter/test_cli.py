@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import run_cli as _run
-from plotter_samples import random_drawing
+from dreamdraw.plotter import GrblSimulator, JobFile
 
-from plotter import GrblSimulator, JobFile
+from tests.cli_runner import run_cli as _run
+from tests.plotter.plotter_samples import random_drawing
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from plotter import PlotterError, PlotterSettings, plan_toolpath, write_plot_file
+from dreamdraw.plotter import PlotterError, PlotterSettings, plan_toolpath, write_plot_file
 
 
 def test_gcode_file_has_setup_strokes_and_a_pause_per_pen_change(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from plotter import (
+from dreamdraw.plotter import (
     Fault,
     PlotterError,
     PlotterSettings,

@@ -7,8 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from plotter import (
+from dreamdraw.plotter import (
     GrblDriver,
     GrblSimulator,
     JobFile,

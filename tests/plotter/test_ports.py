@@ -6,8 +6,7 @@ import fcntl
 import os
 
 import pytest
-
-from plotter import (
+from dreamdraw.plotter import (
     EbbDriver,
     GrblDriver,
     GrblSimulator,

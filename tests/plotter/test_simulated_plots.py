@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from plotter import PlotterSettings, plan_toolpath, plot_on_simulator
+from dreamdraw.plotter import PlotterSettings, plan_toolpath, plot_on_simulator
 
 
 @pytest.mark.parametrize(

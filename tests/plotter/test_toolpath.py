@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plotter_samples import random_drawing, svg_document
+from dreamdraw.plotter import PlotterError, PlotterSettings, Toolpath, parse_sheet, plan_toolpath
+from dreamdraw.plotter.kinematics import polyline_time, travel_time
+from dreamdraw.plotter.ordering import merge_lines, order_ours, order_vpype, pen_up_length
+from dreamdraw.plotter.toolpath import read_document
 
-from plotter import PlotterError, PlotterSettings, Toolpath, parse_sheet, plan_toolpath
-from plotter.kinematics import polyline_time, travel_time
-from plotter.ordering import merge_lines, order_ours, order_vpype, pen_up_length
-from plotter.toolpath import read_document
+from tests.plotter.plotter_samples import random_drawing, svg_document
 
 
 def test_flattened_circle_stays_within_the_tolerance() -> None:

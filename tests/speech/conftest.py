@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from speech_helpers import DATA
+from dreamdraw.speech import FasterWhisperEngine, load_engine
 
-from speech import FasterWhisperEngine, load_engine
+from tests.speech.speech_helpers import DATA
 
 
 @pytest.fixture(scope="session")

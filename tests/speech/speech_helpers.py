@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import numpy as np
+from dreamdraw.speech import SAMPLE_RATE, Decoded, DecodeOptions, load_audio
 from scipy.signal import butter, sosfilt
-
-from speech import SAMPLE_RATE, Decoded, DecodeOptions, load_audio
 
 DATA = Path(__file__).resolve().parent / "data"
 

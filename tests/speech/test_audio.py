@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from speech_helpers import cough, dream_audio, silence, white_noise
+from dreamdraw.speech import SAMPLE_RATE, SpeechError, VoiceActivity
+from dreamdraw.speech.audio import as_mono_16k, level_dbfs
+from dreamdraw.speech.vad import FRAME_SAMPLES, voiced_seconds
 
-from speech import SAMPLE_RATE, SpeechError, VoiceActivity
-from speech.audio import as_mono_16k, level_dbfs
-from speech.vad import FRAME_SAMPLES, voiced_seconds
+from tests.speech.speech_helpers import cough, dream_audio, silence, white_noise
 
 
 def test_stereo_44k_becomes_mono_16k():

@@ -6,16 +6,7 @@ import threading
 
 import numpy as np
 import pytest
-from speech_helpers import (
-    ScriptedEngine,
-    cough,
-    dream_audio,
-    silence,
-    white_noise,
-    word_error_rate,
-)
-
-from speech import (
+from dreamdraw.speech import (
     SAMPLE_RATE,
     ArraySource,
     Decoded,
@@ -25,6 +16,15 @@ from speech import (
     SpeechSettings,
     capture_dream,
     listen,
+)
+
+from tests.speech.speech_helpers import (
+    ScriptedEngine,
+    cough,
+    dream_audio,
+    silence,
+    white_noise,
+    word_error_rate,
 )
 
 WHALE = "I dreamed of a whale flying over a sleeping city."

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speech_helpers import DATA, cough, dream_audio, silence, white_noise, word_error_rate
+from dreamdraw.speech import SpeechError, SpeechSettings, packaged_model_dir, transcribe
 
-from speech import SpeechError, SpeechSettings, packaged_model_dir, transcribe
+from tests.speech.speech_helpers import (
+    DATA,
+    cough,
+    dream_audio,
+    silence,
+    white_noise,
+    word_error_rate,
+)
 
 MANIFEST = json.loads((DATA / "dreams.json").read_text(encoding="utf-8"))
 ENGLISH = [d for d in MANIFEST if d["language"] == "en"]
@@ -114,7 +121,7 @@ def test_english_only_model_refuses_a_fixed_foreign_language(tiny_en):
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path):
-    from speech import load_engine
+    from dreamdraw.speech import load_engine
 
     with pytest.raises(SpeechError, match="cannot load faster-whisper model"):
         load_engine(model="small.en", device="cpu")

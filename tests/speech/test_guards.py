@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from speech import Segment, SpeechSettings, is_silence_phrase
-from speech.guards import SpeechPresence, drop_reason, is_non_speech_annotation
+from dreamdraw.speech import Segment, SpeechSettings, is_silence_phrase
+from dreamdraw.speech.guards import SpeechPresence, drop_reason, is_non_speech_annotation
 
 SETTINGS = SpeechSettings()
 NEAR_SILENT = SpeechPresence(voiced_s=0.6, first_sample=0, end_sample=9600)

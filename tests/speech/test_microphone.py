@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speech_helpers import dream_audio, silence, word_error_rate
+from dreamdraw.speech import Transcript
 
-from speech import Transcript
+from tests.speech.speech_helpers import dream_audio, silence, word_error_rate
 
 ASOUNDRC = """
 pcm.dreamfile {{
@@ -62,7 +62,7 @@ def test_input_devices_list_the_virtual_microphone(virtual_microphone):
 
 
 LISTEN = """
-from speech import MicrophoneSource, listen, load_engine
+from dreamdraw.speech import MicrophoneSource, listen, load_engine
 engine = load_engine(model="tiny.en", device="cpu", cpu_threads=2)
 with MicrophoneSource("dreamfile") as microphone:
     print(listen(microphone, engine, on_capture=lambda _: microphone.stop()).to_json())

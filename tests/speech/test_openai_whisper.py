@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from speech_helpers import dream_audio
-from whisper.model import ModelDimensions, Whisper
-
-from speech import (
+from dreamdraw.speech import (
     DecodeOptions,
     OpenAIWhisperEngine,
     SpeechError,
@@ -19,6 +16,9 @@ from speech import (
     load_engine,
     transcribe,
 )
+from whisper.model import ModelDimensions, Whisper
+
+from tests.speech.speech_helpers import dream_audio
 
 FAST = SpeechSettings(beam_size=1, temperatures=[0.0])
 

@@ -6,9 +6,9 @@ Whisper hallucinates at will only on real silence, so these tests script what it
 from __future__ import annotations
 
 import numpy as np
-from speech_helpers import ScriptedEngine, dream_audio, silence
+from dreamdraw.speech import SAMPLE_RATE, Decoded, Segment, SpeechSettings, transcribe
 
-from speech import SAMPLE_RATE, Decoded, Segment, SpeechSettings, transcribe
+from tests.speech.speech_helpers import ScriptedEngine, dream_audio, silence
 
 
 def _said(text: str, language: str = "en", start: float = 0.0) -> Decoded:

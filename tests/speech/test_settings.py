@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from installation.config import ConfigError, config_from_dict
-from speech import SpeechError, SpeechSettings
+from dreamdraw.installation.config import ConfigError, config_from_dict
+from dreamdraw.speech import SpeechError, SpeechSettings
 
 
 def test_speech_table_is_read_from_the_venue_config():

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from speech_helpers import DATA, dream_audio
+from dreamdraw.speech import SAMPLE_RATE, ArraySource, FileSource, MicrophoneSource, SpeechError
+from dreamdraw.speech import sources as sources_module
 
-from speech import SAMPLE_RATE, ArraySource, FileSource, MicrophoneSource, SpeechError
-from speech import sources as sources_module
+from tests.speech.speech_helpers import DATA, dream_audio
 
 
 def _read_all(source) -> np.ndarray:

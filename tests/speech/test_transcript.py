@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from speech import Segment, SpeechError, Transcript
+from dreamdraw.speech import Segment, SpeechError, Transcript
 
 
 def _dream() -> Transcript:
