@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -16,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dreamdraw.archive.errors import ArchiveError
 from dreamdraw.archive.record import CLUSTERS, Record
+from dreamdraw.archive.spreadsheet import SpreadsheetCsvWriter
 from dreamdraw.archive.store import Archive, RecordFilter
 
 __all__ = [
@@ -112,7 +112,7 @@ def research_filter(filter: RecordFilter | None) -> RecordFilter:
 def stream_csv(archive: Archive, filter: RecordFilter | None = None) -> Iterator[str]:
     """The CSV export as text chunks (header first), for streaming over HTTP."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_FIELDS))
+    writer = SpreadsheetCsvWriter(buffer, EXPORT_FIELDS)
     writer.writeheader()
     for n, record in enumerate(archive.iter_records(research_filter(filter)), start=1):
         writer.writerow(export_row(record))
@@ -203,7 +203,7 @@ def _write_blob(archive: Archive, record: Record, role: str, folder: Path | None
 def _write_csv(rows: Iterator[dict[str, Any]], path: Path) -> int:
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(EXPORT_FIELDS))
+        writer = SpreadsheetCsvWriter(handle, EXPORT_FIELDS)
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
@@ -258,6 +258,16 @@ def render_datasheet(
         "",
         f"Filter: `{json.dumps(chosen, default=str)}`",
         "",
+    ]
+    if format == "csv":
+        lines += [
+            "The CSV is safe to open in a spreadsheet: a text cell that would start a formula "
+            "(`=`, `+`, `-`, `@`, tab, line break) begins with an apostrophe, and control "
+            "characters are shown as symbols (NUL as ␀, ESC as ␛). The exact texts are in "
+            "the `jsonl` and `parquet` exports.",
+            "",
+        ]
+    lines += [
         "## Fields",
         "",
         "| field | type | meaning |",
