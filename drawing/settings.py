@@ -7,6 +7,9 @@ from typing import Literal
 
 from dreamdraw.drawing.model import DEFAULT_PENS, Pen
 
+# The CLIP a drawing uses unless told otherwise: OpenAI's ViT-B/32, as CLIPDraw published.
+DEFAULT_CLIP = "ViT-B-32:openai"
+
 __all__ = ["DrawSettings"]
 
 
@@ -21,7 +24,7 @@ class DrawSettings:
         },
     )
     clip: str = field(
-        default="ViT-B-32:openai",
+        default=DEFAULT_CLIP,
         metadata={
             "doc": "open_clip model as NAME:TAG (pretrained weights), or test:tiny (random, offline tests only)"
         },

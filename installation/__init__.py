@@ -1,5 +1,10 @@
 """The installation: config, the visitor's journey, the kiosk and the `dreamdraw` CLI."""
 
-from dreamdraw.installation.config import Config, ConfigError, load_config
+from dreamdraw.lazy import lazy_exports
 
-__all__ = ["Config", "ConfigError", "load_config"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "config": ["Config", "ConfigError", "load_config"],
+    },
+)

@@ -1,6 +1,11 @@
 """The curator web app (FastAPI + Jinja2, server-rendered) and its JSON API."""
 
-from dreamdraw.archive.web.app import create_app
-from dreamdraw.archive.web.session import load_or_create_secret
+from dreamdraw.lazy import lazy_exports
 
-__all__ = ["create_app", "load_or_create_secret"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "app": ["create_app"],
+        "session": ["load_or_create_secret"],
+    },
+)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from dreamdraw.drawing import DEFAULT_CLIP, DrawProgress, DrawSettings, draw, parse_pens, pull_clip
+from dreamdraw.drawing.model import parse_pens
+from dreamdraw.drawing.settings import DEFAULT_CLIP, DrawSettings
 from dreamdraw.installation.context import AppContext, pass_app
-from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from dreamdraw.drawing import DrawProgress
+    from tqdm import tqdm
 
 __all__ = ["COMMANDS"]
 
@@ -82,6 +87,9 @@ def draw_command(
     if clip_checkpoint:
         changes["clip_checkpoint"] = str(clip_checkpoint)
     settings: DrawSettings = dataclasses.replace(settings, **changes)
+    from dreamdraw.drawing.clipdraw import draw
+    from tqdm import tqdm
+
     app.data_dir  # noqa: B018 - sets up logging
     bar: tqdm | None = None
 
@@ -125,6 +133,8 @@ def models_group() -> None:
 )
 def models_pull(name: str, cache_dir: Path | None) -> None:
     """Download CLIP weights NAME:TAG ahead of a show (default ViT-B-32:openai)."""
+    from dreamdraw.drawing.clip import pull_clip
+
     click.echo(f"ready: {pull_clip(name, cache_dir)}")
 
 
