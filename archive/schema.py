@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["audit_log", "curators", "metadata", "record_blobs", "records"]
+__all__ = ["audit_log", "curator_sessions", "curators", "metadata", "record_blobs", "records"]
 
 metadata = MetaData()
 
@@ -69,6 +69,23 @@ curators = Table(
     Column("name", String(100), primary_key=True),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A logged-in curator: the cookie carries the token, the database only its sha256, so a
+# copy of the database opens no session. Deleting the row ends the session.
+curator_sessions = Table(
+    "curator_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column(
+        "curator",
+        String(100),
+        ForeignKey("curators.name", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 
 audit_log = Table(

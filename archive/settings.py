@@ -49,7 +49,12 @@ class ArchiveSettings:
         },
     )
     session_max_age_s: int = field(
-        default=8 * 3600, metadata={"doc": "how long a curator stays logged in, seconds"}
+        default=8 * 3600,
+        metadata={"doc": "how long a curator stays logged in however busy, seconds"},
+    )
+    session_idle_s: int = field(
+        default=3600,
+        metadata={"doc": "a curator session unused for this long ends, seconds"},
     )
     secure_cookies: bool = field(
         default=True,
@@ -66,5 +71,7 @@ class ArchiveSettings:
             raise ValueError("thumbnail_px must be at least 16")
         if not 1 <= self.page_size <= 500:
             raise ValueError("page_size must be between 1 and 500")
+        if self.session_max_age_s <= 0 or self.session_idle_s <= 0:
+            raise ValueError("session_max_age_s and session_idle_s must be > 0")
         if self.orphan_grace_s < 0:
             raise ValueError("orphan_grace_s must be >= 0")

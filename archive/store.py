@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from dreamdraw.archive import curators as curator_accounts
 from dreamdraw.archive.blobs import BlobStore
+from dreamdraw.archive.curators import Curator
 from dreamdraw.archive.database import WRITE, create_archive_engine, migrate
 from dreamdraw.archive.errors import ArchiveError, RecordNotFound
 from dreamdraw.archive.images import make_thumbnail, media_type_of
 from dreamdraw.archive.record import PLOT_STATUSES, Consent, Record, as_utc, check_cluster
-from dreamdraw.archive.schema import audit_log, curators, record_blobs, records
+from dreamdraw.archive.schema import audit_log, record_blobs, records
 from dreamdraw.archive.settings import ArchiveSettings
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,11 +31,6 @@ log = logging.getLogger(__name__)
 
 _FIGURE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,48}")
 _WORD = re.compile(r"\w+")
-# OWASP's argon2id baseline (19 MiB, 2 passes): a curator login stays well under 100 ms on a
-# small venue computer while guessing stays expensive.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# Verified when the curator does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 @dataclass
@@ -559,39 +554,64 @@ class Archive:
 
     # -- curators --------------------------------------------------------------------------
     def add_curator(self, name: str, password: str) -> None:
-        """Create the curator `name` (or set a new password); the password is argon2-hashed."""
-        name = name.strip()
-        if not 1 <= len(name) <= 100:
-            raise ArchiveError("a curator name must be 1-100 characters")
-        if len(password) < 8:
-            raise ArchiveError("a curator password must be at least 8 characters")
-        hashed = _HASHER.hash(password)
+        """Create the curator `name`, or set a new password and end all its sessions."""
         with self._write() as connection:
-            exists = connection.execute(
-                select(curators.c.name).where(curators.c.name == name)
-            ).first()
-            if exists:
-                connection.execute(
-                    update(curators).where(curators.c.name == name).values(password_hash=hashed)
-                )
-            else:
-                connection.execute(
-                    insert(curators).values(
-                        name=name, password_hash=hashed, created_at=datetime.now(UTC)
-                    )
-                )
-            self._audit(connection, name, "password" if exists else "add-curator", None, {})
+            created = curator_accounts.set_password(connection, name, password, datetime.now(UTC))
+            action = "add-curator" if created else "password"
+            self._audit(connection, name.strip(), action, None, {})
 
     def verify_curator(self, name: str, password: str) -> bool:
         """True when `password` is the curator `name`'s password."""
         with self.engine.connect() as connection:
-            hashed = connection.execute(
-                select(curators.c.password_hash).where(curators.c.name == name)
-            ).scalar()
-        try:
-            return _HASHER.verify(hashed or _DUMMY_HASH, password) and hashed is not None
-        except VerificationError:
-            return False
+            return curator_accounts.check_password(connection, name, password)
+
+    def remove_curator(self, name: str, *, actor: str = "system") -> int:
+        """Delete the curator `name` and end its sessions; how many sessions it had open."""
+        with self._write() as connection:
+            ended = curator_accounts.remove_curator(connection, name)
+            self._audit(connection, actor, "remove-curator", None, {"curator": name})
+        return ended
+
+    def list_curators(self) -> list[Curator]:
+        """Every curator, by name, with its number of open sessions."""
+        with self.engine.connect() as connection:
+            return curator_accounts.list_curators(connection)
+
+    def start_session(self, name: str, *, now: datetime | None = None) -> str:
+        """Open a login session for curator `name`; the secret token the cookie carries."""
+        now = now or datetime.now(UTC)
+        with self._write() as connection:
+            curator_accounts.purge_sessions(connection, now, **self._session_lifetimes())
+            return curator_accounts.start_session(connection, name, now)
+
+    def session_curator(self, token: str, *, now: datetime | None = None) -> str | None:
+        """The curator whose live session `token` is; None once it ended or expired.
+
+        A session ends at logout, when its curator gets a new password or is removed, after
+        `settings.session_idle_s` seconds unused, and `settings.session_max_age_s` seconds
+        after login however busy.
+        """
+        now = now or datetime.now(UTC)
+        lifetimes = self._session_lifetimes()
+        with self.engine.connect() as connection:
+            state = curator_accounts.session_state(connection, token, now, **lifetimes)
+        if state.expired:
+            self.end_session(token)
+        elif state.touch:
+            with self._write() as connection:
+                curator_accounts.touch_session(connection, token, now)
+        return state.curator
+
+    def end_session(self, token: str) -> None:
+        """End the login session `token` (logout)."""
+        with self._write() as connection:
+            curator_accounts.end_session(connection, token)
+
+    def _session_lifetimes(self) -> dict[str, float]:
+        return {
+            "max_age_s": self.settings.session_max_age_s,
+            "idle_s": self.settings.session_idle_s,
+        }
 
     def referenced_blobs(self) -> Iterator[tuple[int, str, str]]:
         """Every (record id, role, sha256) that a record names, in record order."""

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 __all__ = ["RecordOut", "RecordPage", "create_app"]
@@ -186,6 +187,14 @@ def create_app(
         fresh = not public and "csrf" not in session
         if fresh:
             session = {"csrf": new_csrf_token()}
+        request.state.curator = None
+        token = session.get("sid")
+        if isinstance(token, str):
+            # The cookie only names the session; the database says whether it still lives.
+            request.state.curator = await run_in_threadpool(archive.session_curator, token)
+            if request.state.curator is None:
+                session = {"csrf": new_csrf_token()}
+                fresh = True
         request.state.session = session
         request.state.session_changed = fresh
         response = await call_next(request)
@@ -223,7 +232,7 @@ def create_app(
         return await _http_error(request, HTTPException(status, str(exc)))
 
     def _curator(request: Request) -> str | None:
-        return None if public else request.state.session.get("curator")
+        return None if public else request.state.curator
 
     def _context(request: Request, **values: Any) -> dict[str, Any]:
         return {
@@ -343,12 +352,13 @@ def create_app(
                 status_code=401,
             )
         # A new token at login: a token seen before logging in is worth nothing after.
-        request.state.session = {"csrf": new_csrf_token(), "curator": name}
+        request.state.session = {"csrf": new_csrf_token(), "sid": archive.start_session(name)}
         request.state.session_changed = True
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout", include_in_schema=False)
     def logout(request: Request, curator: Curator) -> Response:
+        archive.end_session(request.state.session["sid"])
         request.state.session = {"csrf": new_csrf_token()}
         request.state.session_changed = True
         return RedirectResponse("/", status_code=303)

@@ -99,6 +99,26 @@ def add_curator(app: AppContext, name: str, password: str) -> None:
     click.echo(f"curator {name} can log in")
 
 
+@archive_group.command("remove-curator")
+@click.argument("name")
+@pass_app
+def remove_curator(app: AppContext, name: str) -> None:
+    """Delete curator NAME; every session NAME has open ends at once."""
+    ended = _open(app).remove_curator(name, actor="cli")
+    click.echo(f"removed curator {name} ({ended} session{'' if ended == 1 else 's'} ended)")
+
+
+@archive_group.command("list-curators")
+@pass_app
+def list_curators(app: AppContext) -> None:
+    """List curators: name, since when, open sessions."""
+    for curator in _open(app).list_curators():
+        click.echo(
+            f"{curator.name}\tsince {curator.created_at:%Y-%m-%d %H:%M} UTC\t"
+            f"{curator.sessions} session{'' if curator.sessions == 1 else 's'}"
+        )
+
+
 @archive_group.command("check")
 @click.option("--repair", is_flag=True, help="Move orphaned blobs and stale temp files aside.")
 @click.option("--no-hashes", is_flag=True, help="Skip re-hashing every blob (faster).")

@@ -130,10 +130,10 @@ def test_transcript_that_is_not_a_json_object_is_refused(sqlite_archive: Archive
 
 def test_migrations_bring_a_new_database_to_the_head_revision(sqlite_archive: Archive) -> None:
     tables = set(inspect(sqlite_archive.engine).get_table_names())
-    assert {"records", "record_blobs", "curators", "audit_log", "alembic_version"} <= tables
+    assert {"records", "record_blobs", "curators", "curator_sessions", "audit_log"} <= tables
     with sqlite_archive.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         )
 
 
