@@ -27,21 +27,10 @@ from dreamdraw.speech import (
     transcribe,
 )
 from dreamdraw.speech.guards import measure_speech
+from dreamdraw.speech.wer import word_error_rate
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "speech" / "data"
 DREAM = "long_train.wav"
-
-
-def _word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = reference.lower().split(), hypothesis.lower().split()
-    ref = [w.strip(".,!?") for w in ref]
-    hyp = [w.strip(".,!?") for w in hyp]
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 def bench_model(spec: str, args: argparse.Namespace, audio: np.ndarray, reference: str) -> dict:
@@ -87,8 +76,8 @@ def bench_model(spec: str, args: argparse.Namespace, audio: np.ndarray, referenc
         "push_to_talk_latency_s": round(decode_s, 3),
         "auto_latency_s": round(auto_latency_s, 3),
         "trailing_silence_s": settings.trailing_silence_s,
-        "word_error_rate": round(_word_error_rate(reference, text), 3),
-        "live_word_error_rate": round(_word_error_rate(reference, live.text), 3),
+        "word_error_rate": round(word_error_rate(reference, text), 3),
+        "live_word_error_rate": round(word_error_rate(reference, live.text), 3),
     }
 
 

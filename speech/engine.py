@@ -11,7 +11,7 @@ from dreamdraw.speech.errors import SpeechError
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.transcript import Segment
 
-__all__ = ["DecodeOptions", "Decoded", "Engine", "load_engine", "resolve_device"]
+__all__ = ["DecodeOptions", "Decoded", "Engine", "Word", "load_engine", "resolve_device"]
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,27 @@ class DecodeOptions:
         )
 
 
+@dataclass(frozen=True)
+class Word:
+    """One decoded word with Whisper's timestamps (s from the clip's start) and probability (0..1)."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
 @dataclass
 class Decoded:
-    """An engine's answer: segments (times in s from the clip's start) and the language."""
+    """An engine's answer: segments and words (times in s from the clip's start), the language.
+
+    words is empty when the engine gave no word timestamps.
+    """
 
     segments: list[Segment] = field(default_factory=list)
     language: str | None = None
     language_probability: float | None = None
+    words: list[Word] = field(default_factory=list)
 
 
 class Engine(Protocol):

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dreamdraw.speech.engine import Decoded, DecodeOptions, resolve_device
+from dreamdraw.speech.engine import Decoded, DecodeOptions, Word, resolve_device
 from dreamdraw.speech.errors import SpeechError
 from dreamdraw.speech.models import PACKAGED_MODELS, resolve_ctranslate2_model
 from dreamdraw.speech.transcript import Segment
@@ -75,7 +75,9 @@ class FasterWhisperEngine:
             compression_ratio_threshold=options.compression_ratio_threshold,
             condition_on_previous_text=False,
             vad_filter=False,
+            word_timestamps=True,
         )
+        segments = list(segments)
         decoded = [
             Segment(
                 start=float(s.start),
@@ -87,7 +89,12 @@ class FasterWhisperEngine:
             )
             for s in segments
         ]
-        return Decoded(decoded, info.language, float(info.language_probability))
+        words = [
+            Word(float(w.start), float(w.end), w.word.strip(), float(w.probability))
+            for s in segments
+            for w in s.words or []
+        ]
+        return Decoded(decoded, info.language, float(info.language_probability), words)
 
 
 def _load_advice(model: str, exc: Exception) -> str:

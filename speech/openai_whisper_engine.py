@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dreamdraw.speech.engine import Decoded, DecodeOptions, resolve_device
+from dreamdraw.speech.engine import Decoded, DecodeOptions, Word, resolve_device
 from dreamdraw.speech.errors import SpeechError
 from dreamdraw.speech.transcript import Segment
 
@@ -72,6 +72,7 @@ class OpenAIWhisperEngine:
                 logprob_threshold=options.logprob_threshold,
                 compression_ratio_threshold=options.compression_ratio_threshold,
                 condition_on_previous_text=False,
+                word_timestamps=True,
                 fp16=self.model.device.type == "cuda",
             )
         segments = [
@@ -85,4 +86,11 @@ class OpenAIWhisperEngine:
             )
             for s in result["segments"]
         ]
-        return Decoded(segments, result.get("language"), None)
+        words = [
+            Word(
+                float(w["start"]), float(w["end"]), str(w["word"]).strip(), float(w["probability"])
+            )
+            for s in result["segments"]
+            for w in s.get("words", [])
+        ]
+        return Decoded(segments, result.get("language"), None, words)

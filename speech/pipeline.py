@@ -14,7 +14,16 @@ import numpy as np
 from dreamdraw.speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
 from dreamdraw.speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
 from dreamdraw.speech.engine import DecodeOptions, Engine
-from dreamdraw.speech.guards import drop_reason, measure_speech
+from dreamdraw.speech.guards import (
+    ADVICE_NO_VOICE,
+    ADVICE_OVER_ROOM,
+    ADVICE_UNCLEAR,
+    SpeechPresence,
+    drop_reason,
+    measure_speech,
+    transcript_rejection,
+    unsure_tail,
+)
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.sources import AudioSource
 from dreamdraw.speech.transcript import Segment, Transcript
@@ -34,11 +43,15 @@ def transcribe(
     *,
     sample_rate: int = SAMPLE_RATE,
     truncated: bool = False,
+    room_dbfs: float | None = None,
 ) -> Transcript:
     """Transcribe one dream: (n,) or (n, channels) samples at sample_rate Hz, or a WAV/FLAC path.
 
-    Audio past settings.max_length_s is cut (the Transcript says truncated). Too little voice,
-    or only segments the guards drop, gives a "nothing heard" Transcript, never a dream.
+    Audio past settings.max_length_s is cut (the Transcript says truncated). room_dbfs is the
+    room's speech-band level (dBFS) measured just before (default: settings.room_dbfs); with
+    it, only voice standing settings.room_margin_db above the room is the visitor's. Too little
+    such voice, or a decode the guards reject, gives a "nothing heard" Transcript with a reason
+    and the advice the kiosk shows, never a dream.
     """
     settings = settings or SpeechSettings()
     started = time.perf_counter()
@@ -52,10 +65,16 @@ def transcribe(
     duration_s = len(samples) / SAMPLE_RATE
     about = {"duration_s": duration_s, "engine": engine.name, "model": engine.model_id}
 
-    presence = measure_speech(samples, settings)
+    room = settings.room_dbfs if room_dbfs is None else room_dbfs
+    presence = measure_speech(samples, settings, room)
     if presence.voiced_s < settings.min_speech_s:
+        over_room = presence.heard_s >= settings.min_speech_s
         return Transcript.nothing(
-            f"no voice ({presence.voiced_s:.2f} s voiced, {settings.min_speech_s:.2f} s needed)",
+            f"voice {presence.heard_s:.2f} s, none of it {settings.room_margin_db:g} dB above "
+            f"the room ({room:.1f} dBFS) for {settings.min_speech_s:.2f} s"
+            if over_room
+            else f"no voice ({presence.voiced_s:.2f} s voiced, {settings.min_speech_s:.2f} s needed)",
+            advice=ADVICE_OVER_ROOM if over_room else ADVICE_NO_VOICE,
             truncated=truncated,
             processing_s=time.perf_counter() - started,
             **about,
@@ -73,6 +92,7 @@ def transcribe(
         for s in decoded.segments
         if s.start < clip_s
     ]
+    words = [replace(w, start=w.start + shift, end=w.end + shift) for w in decoded.words]
 
     kept: list[Segment] = []
     reasons: list[str] = []
@@ -83,10 +103,20 @@ def transcribe(
             reasons.append(reason)
         else:
             kept.append(segment)
+    tail = unsure_tail(kept, settings)
+    if tail:
+        reasons += [f"unsure segment {s.text!r} after the dream" for s in kept[-tail:]]
+        kept = kept[:-tail]
     text = " ".join(s.text for s in kept).strip()
-    if not text:
+    kept_words = [w for w in words if any(s.start <= w.start <= s.end for s in kept)]
+    rejection = transcript_rejection(text, kept_words, presence, settings) if text else ""
+    if rejection:
+        log.info("rejected transcript %r: %s", text, rejection)
+        reasons.append(rejection)
+    if not text or rejection:
         return Transcript.nothing(
             "; ".join(reasons) or "no words decoded",
+            advice=_advice(presence, settings),
             truncated=truncated,
             language=decoded.language,
             segments=segments,
@@ -116,6 +146,12 @@ def transcribe(
         processing_s=time.perf_counter() - started,
         **about,
     )
+
+
+def _advice(presence: SpeechPresence, settings: SpeechSettings) -> str:
+    """What to tell a visitor whose words were rejected: the room drowned them, or they were unclear."""
+    others_talking = presence.heard_s - presence.voiced_s >= settings.min_speech_s
+    return ADVICE_OVER_ROOM if others_talking else ADVICE_UNCLEAR
 
 
 def listen(

@@ -47,8 +47,11 @@ class SpeechSettings:
     )
     beam_size: int = field(default=5, metadata={"doc": "beam search width"})
     temperatures: list[float] = field(
-        default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-        metadata={"doc": "decoding temperatures, tried in turn when a decode looks unreliable"},
+        default_factory=lambda: [0.0],
+        metadata={
+            "doc": "decoding temperatures, tried in turn when a decode looks unreliable; [0.0]\n"
+            "(the default) decodes deterministically, temperatures above 0 sample at random"
+        },
     )
     mode: Literal["auto", "push-to-talk"] = field(
         default="auto",
@@ -110,6 +113,31 @@ class SpeechSettings:
         },
     )
 
+    room_dbfs: float | None = field(
+        default=None,
+        metadata={
+            "doc": "the room's speech-band level (dBFS) from `dreamdraw speech calibrate`; unset:\n"
+            "listening measures it while nobody speaks (a file alone is then not judged)"
+        },
+    )
+    room_margin_db: float = field(
+        default=6.0,
+        metadata={
+            "doc": "a dream's voice must be this many dB above the room (0..40): handheld or\n"
+            "gooseneck mic 10-15, boundary mic on a table 4-6; chatter nearby is the room"
+        },
+    )
+    max_words_per_s: float = field(
+        default=6.0,
+        metadata={"doc": "more words than this per second of voice (1..20) were not spoken"},
+    )
+    min_aligned_words: float = field(
+        default=0.6,
+        metadata={
+            "doc": "share of words (0..1) Whisper must place where the visitor's voice was heard"
+        },
+    )
+
     def __post_init__(self) -> None:
         if self.beam_size < 1:
             raise ValueError(f"beam_size must be at least 1, not {self.beam_size}")
@@ -124,6 +152,20 @@ class SpeechSettings:
             raise ValueError("min_length_s must be below max_length_s")
         if not 0.0 < self.vad_threshold < 1.0:
             raise ValueError(f"vad_threshold must be between 0 and 1, not {self.vad_threshold}")
+        if self.room_dbfs is not None and not -120.0 <= self.room_dbfs <= 0.0:
+            raise ValueError(f"room_dbfs must be between -120 and 0 dBFS, not {self.room_dbfs}")
+        if not 0.0 <= self.room_margin_db <= 40.0:
+            raise ValueError(
+                f"room_margin_db must be between 0 and 40 dB, not {self.room_margin_db}"
+            )
+        if not 1.0 <= self.max_words_per_s <= 20.0:
+            raise ValueError(
+                f"max_words_per_s must be between 1 and 20, not {self.max_words_per_s}"
+            )
+        if not 0.0 <= self.min_aligned_words <= 1.0:
+            raise ValueError(
+                f"min_aligned_words must be between 0 and 1, not {self.min_aligned_words}"
+            )
         if self.cpu_threads < 0:
             raise ValueError(f"cpu_threads must be >= 0, not {self.cpu_threads}")
 

@@ -31,8 +31,9 @@ class Segment:
 class Transcript:
     """A dream as heard: text as spoken, its language, the English for drawing, and how sure we are.
 
-    `outcome` is "nothing_heard" when the guards found no dream (silence, noise, mumbling,
-    a known silence phrase); then `text` is empty and `reason` says why. `truncated` says that
+    `outcome` is "nothing_heard" when the guards found no dream (silence, noise, chatter,
+    mumbling, a known silence phrase); then `text` is empty, `reason` says why (for logs and the
+    archive) and `advice` what the kiosk may tell the visitor. `truncated` says that
     the speech ran past the maximum length and was cut. `english` is the text itself for
     English dreams, Whisper's translation for others, None when translation was off.
     """
@@ -49,6 +50,7 @@ class Transcript:
     truncated: bool = False
     language_probability: float | None = None
     processing_s: float = 0.0
+    advice: str = ""
 
     @property
     def nothing_heard(self) -> bool:
@@ -65,6 +67,7 @@ class Transcript:
         cls,
         reason: str,
         *,
+        advice: str = "",
         duration_s: float = 0.0,
         engine: str = "",
         model: str = "",
@@ -86,6 +89,7 @@ class Transcript:
             reason=reason,
             truncated=truncated,
             processing_s=processing_s,
+            advice=advice,
         )
 
     def to_json(self) -> str:

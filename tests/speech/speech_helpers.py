@@ -1,8 +1,7 @@
-"""Helpers for the speech tests: word error rate and test sounds (16 kHz float32)."""
+"""Helpers for the speech tests: test sounds (16 kHz float32) and a scripted engine."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -10,21 +9,6 @@ from dreamdraw.speech import SAMPLE_RATE, Decoded, DecodeOptions, load_audio
 from scipy.signal import butter, sosfilt
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Word-level edit distance over the reference's word count, ignoring case and punctuation."""
-
-    def words(text: str) -> list[str]:
-        return re.sub(r"[^\w\s']", " ", text.lower()).split()
-
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 def dream_audio(name: str) -> np.ndarray:

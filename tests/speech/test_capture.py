@@ -17,6 +17,7 @@ from dreamdraw.speech import (
     capture_dream,
     listen,
 )
+from dreamdraw.speech.wer import word_error_rate
 
 from tests.speech.speech_helpers import (
     ScriptedEngine,
@@ -24,7 +25,6 @@ from tests.speech.speech_helpers import (
     dream_audio,
     silence,
     white_noise,
-    word_error_rate,
 )
 
 WHALE = "I dreamed of a whale flying over a sleeping city."

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from dreamdraw.speech import SpeechError, SpeechSettings, packaged_model_dir, transcribe
+from dreamdraw.speech.wer import word_error_rate
 
 from tests.speech.speech_helpers import (
     DATA,
@@ -15,7 +16,6 @@ from tests.speech.speech_helpers import (
     dream_audio,
     silence,
     white_noise,
-    word_error_rate,
 )
 
 MANIFEST = json.loads((DATA / "dreams.json").read_text(encoding="utf-8"))

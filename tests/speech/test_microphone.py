@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from dreamdraw.speech import Transcript
+from dreamdraw.speech.wer import word_error_rate
 
-from tests.speech.speech_helpers import dream_audio, silence, word_error_rate
+from tests.speech.speech_helpers import dream_audio, silence
 
 ASOUNDRC = """
 pcm.dreamfile {{

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import soundfile
 from dreamdraw.speech import Transcript
+from dreamdraw.speech.wer import word_error_rate
 
 from tests.cli_runner import run_cli as _run
-from tests.speech.speech_helpers import DATA, silence, word_error_rate
+from tests.speech.speech_helpers import DATA, silence
 
 
 def test_transcribe_prints_one_transcript_json_line_per_file_in_order(capsys, tmp_path: Path):
