@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from dreamdraw.analysis.errors import AnalysisError
 from dreamdraw.analysis.settings import AnalysisSettings
+from dreamdraw.vocabulary import CLUSTERS, parse_cluster
 
 __all__ = [
     "CLUSTERS",
@@ -24,24 +25,6 @@ __all__ = [
     "kmeans_report",
     "parse_cluster",
 ]
-
-CLUSTERS: dict[str, str] = {
-    "clear_concept": "clear concept",
-    "text_as_image": "text-to-text as image",
-    "indeterminacy": "indeterminacy and confusion",
-    "lost_in_translation": "lost in translation",
-}
-
-
-def parse_cluster(label: str) -> str:
-    """A cluster id from an id or a display name (any case); raises ValueError otherwise."""
-    key = label.strip().lower()
-    if key in CLUSTERS:
-        return key
-    for cluster_id, name in CLUSTERS.items():
-        if key == name:
-            return cluster_id
-    raise ValueError(f"unknown cluster {label!r}; known: {', '.join(CLUSTERS)}")
 
 
 @dataclass
@@ -131,7 +114,7 @@ class ClusterAssignment:
 
     @property
     def display_name(self) -> str:
-        return CLUSTERS[self.cluster]
+        return CLUSTERS[self.cluster].name
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
+from dreamdraw.vocabulary import format_tag, untag
 
 __all__ = ["InteractionResult"]
 
@@ -101,7 +102,7 @@ class InteractionResult:
             if data[key] is not None:
                 data[key] = np.asarray(data[key]).tolist()
         data["grid"] = list(self.grid) if self.grid is not None else None
-        data["format"] = "dreamdraw.fixlip/1"
+        data["format"] = format_tag("fixlip")
         return data
 
     def to_json(self) -> str:
@@ -109,9 +110,7 @@ class InteractionResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> InteractionResult:
-        data = dict(data)
-        if data.pop("format", None) != "dreamdraw.fixlip/1":
-            raise ValueError("not a FIXLIP result (missing format 'dreamdraw.fixlip/1')")
+        data = untag(data, "fixlip", ValueError)
         for key in ("first_order", "summary", "interactions"):
             if data.get(key) is not None:
                 data[key] = np.asarray(data[key], dtype=np.float64)

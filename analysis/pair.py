@@ -31,11 +31,12 @@ from dreamdraw.analysis.probing import (
 from dreamdraw.analysis.scorer import ClipScorer
 from dreamdraw.analysis.settings import AnalysisSettings
 from dreamdraw.drawing import ClipModel, Drawing
+from dreamdraw.vocabulary import format_tag, load_tagged
 
 __all__ = ["PairAnalysis", "analyse_pair"]
 
 log = logging.getLogger(__name__)
-FORMAT = "dreamdraw.analysis/1"
+FORMAT = format_tag("analysis")
 _NON_LETTERS = re.compile(r"[^\w'-]+", re.UNICODE)
 
 
@@ -67,7 +68,7 @@ class PairAnalysis:
 
     @property
     def display_name(self) -> str:
-        return CLUSTERS[self.cluster]
+        return CLUSTERS[self.cluster].name
 
     def to_dict(self) -> dict:
         data = {
@@ -84,9 +85,7 @@ class PairAnalysis:
 
     @classmethod
     def from_json(cls, text: str) -> PairAnalysis:
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.pop("format", None) != FORMAT:
-            raise AnalysisError(f"not a dreamdraw analysis (missing format {FORMAT!r})")
+        data = load_tagged(text, "analysis", AnalysisError)
         data.pop("display_name", None)
         data["alignment"] = Alignment(**data["alignment"])
         data["concepts"] = ConceptProbe(**data["concepts"])

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from dreamdraw.archive.errors import ArchiveError
+from dreamdraw.vocabulary import CLUSTERS, dump_tagged, load_tagged
 
 __all__ = ["CLUSTERS", "PLOT_STATUSES", "Consent", "Record", "as_utc", "check_cluster"]
-
-# The four alignment clusters: stable id -> (name, definition).
-CLUSTERS: dict[str, tuple[str, str]] = {
-    "clear_concept": (
-        "clear concept",
-        "The dream is clearly and directly depicted.",
-    ),
-    "text_as_image": (
-        "text-to-text as image",
-        "The drawing mimics the words (letters, writing) instead of depicting them.",
-    ),
-    "indeterminacy": (
-        "indeterminacy and confusion",
-        "The link between dream and drawing is fuzzy.",
-    ),
-    "lost_in_translation": (
-        "lost in translation",
-        "The drawing is coherent but depicts something else than the dream meant "
-        "(homonym, ASR or translation error, a dominant side concept).",
-    ),
-}
 
 PLOT_STATUSES = ("pending", "plotting", "plotted", "failed", "skipped")
 
@@ -97,17 +76,11 @@ class Record:
         data = asdict(self)
         data["created_at"] = self.created_at.isoformat()
         data["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
-        data["format"] = "dreamdraw.record/1"
-        return json.dumps(data, ensure_ascii=False)
+        return dump_tagged(data, "record")
 
     @classmethod
     def from_json(cls, text: str) -> Record:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ArchiveError(f"record JSON is malformed: {exc}") from None
-        if not isinstance(data, dict) or data.pop("format", None) != "dreamdraw.record/1":
-            raise ArchiveError("not a dreamdraw record (missing format 'dreamdraw.record/1')")
+        data = load_tagged(text, "record", ArchiveError)
         try:
             data["created_at"] = as_utc(datetime.fromisoformat(data["created_at"]))
             if data.get("updated_at"):

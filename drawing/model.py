@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from dreamdraw.drawing.errors import DrawingError
 from dreamdraw.drawing.paper import Paper
+from dreamdraw.vocabulary import dump_tagged, load_tagged
 
 __all__ = ["Pen", "Stroke", "Drawing", "parse_color", "parse_pens", "DEFAULT_PENS"]
 
@@ -151,20 +151,12 @@ class Drawing:
 
     # -- JSON ------------------------------------------------------------------------
     def to_json(self) -> str:
-        data = asdict(self)
-        data["format"] = "dreamdraw.drawing/1"
-        return json.dumps(data, ensure_ascii=False)
+        return dump_tagged(asdict(self), "drawing")
 
     @classmethod
     def from_json(cls, text: str) -> Drawing:
+        data = load_tagged(text, "drawing", DrawingError)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DrawingError(f"drawing JSON is malformed: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != "dreamdraw.drawing/1":
-            raise DrawingError("not a dreamdraw drawing (missing format 'dreamdraw.drawing/1')")
-        try:
-            data.pop("format")
             data["paper"] = Paper(**data["paper"])
             data["pens"] = [Pen(**p) for p in data["pens"]]
             data["strokes"] = [

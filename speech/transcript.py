@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from dreamdraw.speech.errors import SpeechError
+from dreamdraw.vocabulary import dump_tagged, format_tag, load_tagged
 
 __all__ = ["FORMAT", "Outcome", "Segment", "Transcript"]
 
-FORMAT = "dreamdraw.transcript/1"
+FORMAT = format_tag("transcript")
 
 Outcome = Literal["dream", "nothing_heard"]
 
@@ -93,19 +93,11 @@ class Transcript:
         )
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["format"] = FORMAT
-        return json.dumps(data, ensure_ascii=False)
+        return dump_tagged(asdict(self), "transcript")
 
     @classmethod
     def from_json(cls, text: str) -> Transcript:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpeechError(f"transcript JSON is malformed: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise SpeechError(f"not a dreamdraw transcript (missing format {FORMAT!r})")
-        data.pop("format")
+        data = load_tagged(text, "transcript", SpeechError)
         try:
             data["segments"] = [Segment(**segment) for segment in data.get("segments", [])]
             transcript = cls(**data)

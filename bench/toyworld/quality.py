@@ -384,7 +384,7 @@ def cluster_quality(clip: ClipModel, per_cluster: int, seed: int = 0) -> dict:
         "per_cluster": per,
         "labels": agreement.labels,
         "confusion_rows_truth_cols_assigned": agreement.confusion,
-        "clusters": dict(CLUSTERS),
+        "clusters": {cid: cluster.name for cid, cluster in CLUSTERS.items()},
         "seconds_per_pair": round((time.perf_counter() - started) / max(1, len(pairs)), 3),
         "misassigned_examples": examples,
     }
