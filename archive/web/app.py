@@ -1,5 +1,6 @@
 """The curator web app: gallery, detail pages, curator actions, JSON API (FastAPI + Jinja2)."""
 
+import math
 import secrets
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from dreamdraw.archive.export import export_records, stream_csv, stream_jsonl
 from dreamdraw.archive.record import CLUSTERS, PLOT_STATUSES, Record
 from dreamdraw.archive.store import Archive, RecordFilter
 from dreamdraw.archive.web.session import COOKIE_NAME, SessionCodec, new_csrf_token
+from dreamdraw.archive.web.throttle import LoginThrottle
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -159,17 +161,20 @@ def create_app(
     *,
     public: bool = False,
     secret: str | None = None,
+    login_throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The web app over `archive`.
 
     `public=True` is read-only: no login, no curator routes (they answer 403), hidden
     records and records without public consent never shown. `secret` signs session
     cookies (default: `archive.settings.session_secret`, else a key for this process).
+    `login_throttle` slows down password guessing (default: a new one for this app).
     """
     settings = archive.settings
     codec = SessionCodec(
         secret or settings.session_secret or secrets.token_urlsafe(48), settings.session_max_age_s
     )
+    throttle = login_throttle or LoginThrottle()
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(clusters=CLUSTERS, public=public)
     app = FastAPI(
@@ -344,13 +349,27 @@ def create_app(
         if public:
             raise HTTPException(403, "this archive is read-only")
         _check_csrf(request, csrf_token)
+        address = request.client.host if request.client else ""
+        wait = math.ceil(throttle.wait_s(name, address))
+        if wait > 0:
+            return templates.TemplateResponse(
+                request,
+                "login.html",
+                _context(
+                    request, error=f"too many wrong passwords: wait {wait} s before trying again"
+                ),
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+            )
         if not archive.verify_curator(name, password):
+            throttle.failed(name, address)
             return templates.TemplateResponse(
                 request,
                 "login.html",
                 _context(request, error="wrong name or password"),
                 status_code=401,
             )
+        throttle.succeeded(name, address)
         # A new token at login: a token seen before logging in is worth nothing after.
         request.state.session = {"csrf": new_csrf_token(), "sid": archive.start_session(name)}
         request.state.session_changed = True
