@@ -5,24 +5,47 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import warnings
+import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from dreamdraw.drawing.errors import ClipModelMissing, DrawingError
+from dreamdraw.drawing.settings import DEFAULT_CLIP
+from dreamdraw.model_files import check_file, expected_sha256, record_files
 from torch import Tensor, nn
 
-__all__ = ["ClipModel", "load_clip", "pull_clip", "parse_clip_spec", "TEST_MODEL", "DEFAULT_CLIP"]
+__all__ = [
+    "ClipModel",
+    "DEFAULT_CLIP",
+    "TEST_MODEL",
+    "TOY_MODEL",
+    "clip_cache_root",
+    "find_clip_weights",
+    "is_torchscript",
+    "load_clip",
+    "parse_clip_spec",
+    "pretrained_options",
+    "pull_clip",
+]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CLIP = "ViT-B-32:openai"
 TEST_MODEL = "test:tiny"
+TOY_MODEL = "toy:clip"
 _TINY_CONFIG = Path(__file__).with_name("model_configs") / "dreamdraw-tiny.json"
+_TOY_DIR = Path(__file__).with_name("toy_clip")
 _HOW_TO_GET = (
-    "run `dreamdraw models pull {spec}` on a machine with internet (weights are cached), "
-    "or pass a local checkpoint with `--clip-checkpoint PATH`"
+    "`dreamdraw models pull {spec}` downloads them on a machine with internet "
+    "(`dreamdraw models export DIR` there and `dreamdraw models import DIR` here carry them "
+    "over), or give a local checkpoint with --clip-checkpoint PATH"
+)
+RANDOM_LABEL = "random-weight test model, not a real drawing model"
+TOY_LABEL = (
+    "toy CLIP trained on simple coloured shapes, for rehearsals only, not a real drawing model"
 )
 
 
@@ -42,6 +65,17 @@ class ClipModel:
     std: Tensor
     device: torch.device
     is_random: bool = False
+    is_toy: bool = False
+    weights_path: Path | None = None
+
+    @property
+    def label(self) -> str | None:
+        """What a visitor or curator must be told about this model, in words; None for real weights."""
+        if self.is_random:
+            return RANDOM_LABEL
+        if self.is_toy:
+            return TOY_LABEL
+        return None
 
     @property
     def context_length(self) -> int:
@@ -101,6 +135,35 @@ def parse_clip_spec(spec: str) -> tuple[str, str | None]:
     return name, (tag or None) if sep else None
 
 
+def pretrained_options(name: str, tag: str | None) -> dict[str, bool]:
+    """open_clip.create_model keywords that the weights of NAME:TAG need to be the model they
+    were trained as: QuickGELU where open_clip's pretrained config for the tag says quick_gelu
+    (OpenAI's weights, and others trained like them)."""
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(name, tag) if tag else {}
+    return {"force_quick_gelu": bool(cfg.get("quick_gelu", False))}
+
+
+def is_torchscript(path: Path) -> bool:
+    """Whether a checkpoint file is a TorchScript archive (OpenAI's original `ViT-B-32.pt`)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.endswith("constants.pkl") for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def clip_cache_root(cache_dir: str | Path | None = None) -> Path:
+    """The folder downloaded CLIP weights live in: `cache_dir`, else the Hugging Face hub cache
+    ($HF_HUB_CACHE, by default ~/.cache/huggingface/hub)."""
+    if cache_dir:
+        return Path(cache_dir).expanduser()
+    import huggingface_hub.constants as hub
+
+    return Path(hub.HF_HUB_CACHE)
+
+
 def _register_tiny() -> None:
     import open_clip
 
@@ -116,13 +179,21 @@ def load_clip(
 ) -> ClipModel:
     """Load (once per process) a frozen CLIP.
 
-    spec: `NAME:TAG` (open_clip pretrained tag, downloaded once into the cache),
-    `test:tiny` (a tiny random-weight model for offline tests), `NAME:random` (any
-    architecture with random weights, for benchmarks), or a model NAME when
-    `checkpoint` is a weights file. `checkpoint` may also be a folder holding
-    `open_clip_config.json` and weights (open_clip's local-dir layout).
+    spec: `NAME:TAG` (open_clip pretrained tag, downloaded once into the cache and checked
+    by sha256), `toy:clip` (the trained toy CLIP shipped for rehearsals), `test:tiny` (a tiny
+    random-weight model for offline tests), `NAME:random` (any architecture with random
+    weights, for benchmarks), or a model NAME (or NAME:TAG, whose tag then says how the
+    weights were trained) when `checkpoint` is a weights file; OpenAI's TorchScript files
+    load as they are. `checkpoint` may also be a folder holding `open_clip_config.json` and
+    weights (open_clip's local-dir layout). `cache_dir`: where tags are downloaded (default:
+    the Hugging Face hub cache).
     """
-    key = (spec, str(checkpoint) if checkpoint else None, str(torch.device(device)), str(cache_dir))
+    key = (
+        spec,
+        str(checkpoint) if checkpoint else None,
+        str(torch.device(device)),
+        str(cache_dir) if cache_dir else None,
+    )
     return _load_cached(*key)
 
 
@@ -133,96 +204,238 @@ def _load_cached(
     import open_clip
 
     dev = torch.device(device)
-    is_random = False
+    name, tag = parse_clip_spec(spec)
+    if name == "toy" and not checkpoint:
+        if tag != "clip":
+            raise DrawingError(f"unknown toy model {spec!r}; the rehearsal model is {TOY_MODEL}")
+        clip = _load_checkpoint(open_clip, spec, _TOY_DIR, dev)
+        clip.model_id, clip.is_toy = TOY_MODEL, True
+        return clip
     if checkpoint:
-        path = Path(checkpoint).expanduser()
-        if not path.exists():
-            raise DrawingError(f"CLIP checkpoint {path} does not exist")
-        if path.is_dir():
-            name, pretrained, model_id = f"local-dir:{path}", None, f"local-dir:{path.name}"
-        else:
-            name, _ = parse_clip_spec(spec)
-            if name == "test":
-                raise DrawingError(
-                    "--clip-checkpoint with a weights file needs --clip NAME (the architecture)"
-                )
-            pretrained, model_id = str(path), f"{name}:{path.name}"
-    else:
-        name, pretrained = parse_clip_spec(spec)
-        model_id = spec
-        if name == "test":
-            if pretrained != "tiny":
-                raise DrawingError(
-                    f"unknown test model {spec!r}; the offline test model is test:tiny"
-                )
-            _register_tiny()
-            name, pretrained, is_random = "dreamdraw-tiny", None, True
-        elif pretrained == "random":  # any architecture with random weights (benchmarks)
-            _check_known(open_clip, name, None, allow_untagged=True)
-            pretrained, is_random = None, True
-        else:
-            _check_known(open_clip, name, pretrained)
-    if pretrained and not checkpoint:
-        _use_cache_only_when_offline()
+        return _load_checkpoint(open_clip, spec, Path(checkpoint).expanduser(), dev)
+    if name == "test":
+        if tag != "tiny":
+            raise DrawingError(f"unknown test model {spec!r}; the offline test model is test:tiny")
+        _register_tiny()
+        return _build(open_clip, "dreamdraw-tiny", None, spec, dev, is_random=True)
+    if tag == "random":  # any architecture with random weights (benchmarks)
+        _check_known(open_clip, name, None, allow_untagged=True)
+        return _build(open_clip, name, None, spec, dev, is_random=True)
+    _check_known(open_clip, name, tag)
+    _use_cache_only_when_offline()
+    path = find_clip_weights(spec, cache_dir, download=True)
+    assert path is not None  # download=True raises instead
+    pcfg = open_clip.get_pretrained_cfg(name, tag)
+    _verify(path, spec, cache_dir, pcfg)
+    return _build(
+        open_clip, name, path, spec, dev, preprocess=pcfg, **pretrained_options(name, tag)
+    )
+
+
+def _load_checkpoint(open_clip, spec: str, path: Path, dev: torch.device) -> ClipModel:
+    if not path.exists():
+        raise DrawingError(f"CLIP checkpoint {path} does not exist")
+    if path.is_dir():
+        return _build(open_clip, f"local-dir:{path}", None, f"local-dir:{path.name}", dev)
+    name, tag = parse_clip_spec(spec)
+    if name in ("test", "toy"):
+        raise DrawingError(
+            "--clip-checkpoint with a weights file needs --clip NAME (the architecture)"
+        )
+    model_id = f"{name}:{path.name}"
+    if is_torchscript(path):
+        # OpenAI's own files: the architecture is read from the weights, with QuickGELU.
+        try:
+            with _quiet_loading():
+                model = open_clip.load_openai_model(str(path), precision="fp32", device=dev)
+        except Exception as exc:  # torch.jit raises many types for damaged archives
+            raise DrawingError(f"cannot read CLIP checkpoint {path}: {_one_line(exc)}") from None
+        return _finish(open_clip, model, name, model_id, dev, {}, weights_path=path)
+    _check_known(open_clip, name, None, allow_untagged=True)
+    options = pretrained_options(name, tag) if tag and tag != "random" else {}
+    return _build(open_clip, name, path, model_id, dev, **options)
+
+
+def _build(
+    open_clip,
+    name: str,
+    weights: Path | None,
+    model_id: str,
+    dev: torch.device,
+    *,
+    is_random: bool = False,
+    preprocess: dict | None = None,
+    force_quick_gelu: bool = False,
+) -> ClipModel:
     try:
-        with torch.random.fork_rng(devices=[]), _quiet_random_init(is_random):
+        with torch.random.fork_rng(devices=[]), _quiet_loading():
             torch.manual_seed(0)  # the random test model is the same in every process
             model = open_clip.create_model(
                 name,
-                pretrained=pretrained,
+                pretrained=str(weights) if weights else None,
                 device=dev,
-                cache_dir=str(cache_dir) if cache_dir else None,
+                force_quick_gelu=force_quick_gelu,
             )
-    except (RuntimeError, OSError, ValueError, ConnectionError) as exc:
-        if pretrained and not checkpoint:
-            raise ClipModelMissing(
-                f"CLIP weights {spec} are not on this machine and could not be downloaded ({_short(exc)}); "
-                + _HOW_TO_GET.format(spec=spec)
-            ) from None
-        raise DrawingError(
-            f"cannot load CLIP checkpoint {checkpoint or spec}: {_short(exc)}"
-        ) from None
-    except Exception as exc:  # hub clients and torch.load raise many types
-        if checkpoint:
-            raise DrawingError(f"cannot read CLIP checkpoint {checkpoint}: {_short(exc)}") from None
-        if pretrained and _looks_like_network(exc):
-            raise ClipModelMissing(
-                f"CLIP weights {spec} could not be downloaded ({type(exc).__name__}); "
-                + _HOW_TO_GET.format(spec=spec)
-            ) from None
-        raise
+    except Exception as exc:  # safetensors, torch.load and open_clip raise many types
+        what = weights or name.removeprefix("local-dir:")
+        raise DrawingError(f"cannot read CLIP checkpoint {what}: {_one_line(exc)}") from None
+    return _finish(open_clip, model, name, model_id, dev, preprocess or {}, is_random, weights)
+
+
+def _finish(
+    open_clip,
+    model: nn.Module,
+    name: str,
+    model_id: str,
+    dev: torch.device,
+    preprocess: dict,
+    is_random: bool = False,
+    weights_path: Path | None = None,
+) -> ClipModel:
     model.eval().requires_grad_(False)
-    preprocess = getattr(model.visual, "preprocess_cfg", {}) or {}
-    mean = torch.tensor(preprocess.get("mean", open_clip.OPENAI_DATASET_MEAN), device=dev)
-    std = torch.tensor(preprocess.get("std", open_clip.OPENAI_DATASET_STD), device=dev)
+    own = getattr(model.visual, "preprocess_cfg", {}) or {}
+    mean = preprocess.get("mean") or own.get("mean", open_clip.OPENAI_DATASET_MEAN)
+    std = preprocess.get("std") or own.get("std", open_clip.OPENAI_DATASET_STD)
     size = model.visual.image_size
     size = int(size[0] if isinstance(size, (tuple, list)) else size)
-    tokenizer = open_clip.get_tokenizer(name)
+    with _quiet_loading():
+        tokenizer = open_clip.get_tokenizer(name)
     log.info("loaded CLIP %s on %s", model_id, dev)
-    return ClipModel(model, tokenizer, model_id, size, mean, std, dev, is_random)
+    return ClipModel(
+        model,
+        tokenizer,
+        model_id,
+        size,
+        torch.tensor(mean, device=dev),
+        torch.tensor(std, device=dev),
+        dev,
+        is_random,
+        weights_path=weights_path,
+    )
 
 
-class _DropRandomInitWarning(logging.Filter):
+def find_clip_weights(
+    spec: str, cache_dir: str | Path | None = None, download: bool = False
+) -> Path | None:
+    """The weights file of the pretrained tag NAME:TAG in the cache (downloading it when
+    `download`), or None when it is not there.
+
+    The file is where open_clip keeps it: the Hugging Face hub layout under
+    clip_cache_root(cache_dir), or, for tags only published by URL, `~/.cache/clip`.
+    """
+    import open_clip
+
+    name, tag = parse_clip_spec(spec)
+    _check_known(open_clip, name, tag)
+    pcfg = open_clip.get_pretrained_cfg(name, tag)
+    if not download:
+        return _cached_weights(pcfg, cache_dir)
+    try:
+        return _download(pcfg, cache_dir)
+    except _DownloadFailed as exc:
+        raise ClipModelMissing(
+            f"CLIP weights {spec} are not in {clip_cache_root(cache_dir)} and could not be "
+            f"downloaded ({exc}); " + _HOW_TO_GET.format(spec=spec)
+        ) from None
+
+
+class _DownloadFailed(Exception):
+    """A download that did not happen; the message is the reason on one line."""
+
+
+def _download(pcfg: dict, cache_dir: str | Path | None) -> Path:
+    """open_clip's own download (or cache hit) of a pretrained config's weights file."""
+    import open_clip
+
+    try:
+        with _quiet_loading():
+            path = open_clip.download_pretrained(
+                pcfg, cache_dir=str(cache_dir) if cache_dir else None
+            )
+    except Exception as exc:  # urllib, requests and the hub client raise many types
+        raise _DownloadFailed(_one_line(exc)) from None
+    if not path:
+        raise _DownloadFailed("open_clip knows no download for it")
+    return Path(path)
+
+
+def _cached_weights(pcfg: dict, cache_dir: str | Path | None) -> Path | None:
+    from huggingface_hub import try_to_load_from_cache
+
+    hub = pcfg.get("hf_hub", "")
+    if hub:
+        repo, filename = os.path.split(hub)
+        names = (
+            [filename]
+            if filename
+            else ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+        )
+        for filename in names:
+            found = try_to_load_from_cache(repo, filename, cache_dir=clip_cache_root(cache_dir))
+            if isinstance(found, str):
+                return Path(found)
+        return None
+    url = pcfg.get("url", "")
+    if url:
+        path = Path(cache_dir or "~/.cache/clip").expanduser() / os.path.basename(url)
+        return path if path.is_file() else None
+    return None
+
+
+def _url_sha256(pcfg: dict, path: Path) -> str | None:
+    """openai and mlfoundations URLs carry the file's sha256 (or its first hex digits)."""
+    url = pcfg.get("url", "")
+    if not url or os.path.basename(url) != path.name:
+        return None
+    if "openaipublic" in url:
+        return url.split("/")[-2]
+    if "mlfoundations" in url:
+        return os.path.splitext(path.name)[0].split("-")[-1]
+    return None
+
+
+def _verify(path: Path, spec: str, cache_dir: str | Path | None, pcfg: dict) -> None:
+    """Raise when the weights file is not the one its manifest, blob name or URL names."""
+    expected = expected_sha256(path, clip_cache_root(cache_dir))
+    if expected is None and (sha := _url_sha256(pcfg, path)):
+        expected = (sha, None)
+    if expected is None:
+        log.info("no sha256 known for %s; not checked", path)
+        return
+    problem = check_file(path, *expected)
+    if problem:
+        stored = f" (stored as {path.resolve()})" if path.is_symlink() else ""
+        raise DrawingError(
+            f"CLIP weights {spec}: {problem}{stored}; delete it and run "
+            f"`dreamdraw models pull {spec}` (or `dreamdraw models import DIR`) again"
+        )
+
+
+class _DropThirdParty(logging.Filter):
+    """Log records of open_clip (which logs on the root logger) and the hub client."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return "Model initialized randomly" not in record.getMessage()
+        if record.name.startswith(("huggingface_hub", "timm", "open_clip")):
+            return False
+        return f"{os.sep}open_clip{os.sep}" not in record.pathname
 
 
 @contextmanager
-def _quiet_random_init(expected: bool):
-    """open_clip warns on the root logger when weights are random; for test models that is the point."""
-    if not expected:
-        yield
-        return
+def _quiet_loading() -> Iterator[None]:
+    """Loading prints nothing of its own: what goes wrong is our one-line error, and open_clip's
+    notes (random weights, missing files) are either expected or said better by that error."""
     root = logging.getLogger()
-    quiet = _DropRandomInitWarning()
-    handlers = [root, *root.handlers]
-    for h in handlers:
-        h.addFilter(quiet)
+    quiet = _DropThirdParty()
+    targets = [root, *root.handlers]
+    for target in targets:
+        target.addFilter(quiet)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
     finally:
-        for h in handlers:
-            h.removeFilter(quiet)
+        for target in targets:
+            target.removeFilter(quiet)
 
 
 def _use_cache_only_when_offline(host: str = "huggingface.co", timeout_s: float = 3.0) -> None:
@@ -236,20 +449,20 @@ def _use_cache_only_when_offline(host: str = "huggingface.co", timeout_s: float 
     try:
         socket.create_connection((host, 443), timeout=timeout_s).close()
     except OSError:
-        log.warning("%s is unreachable: using cached CLIP weights only", host)
+        log.info("%s is unreachable: using cached CLIP weights only", host)
         hub.HF_HUB_OFFLINE = True
 
 
 def _check_known(open_clip, name: str, tag: str | None, allow_untagged: bool = False) -> None:
     if name not in open_clip.list_models():
         raise DrawingError(
-            f"unknown CLIP model {name!r}; see `python -c 'import open_clip; print(open_clip.list_models())'`"
+            f"unknown CLIP model {name!r}; `dreamdraw models list --known` lists the known ones"
         )
     if allow_untagged:
         return
     if tag is None:
         raise DrawingError(
-            f"CLIP model {name!r} needs a pretrained tag, e.g. {name}:openai, or --clip-checkpoint PATH"
+            f"CLIP model {name!r} needs a pretrained tag, e.g. {name}:openai, or a checkpoint"
         )
     tags = open_clip.list_pretrained_tags_by_model(name)
     if tag not in tags:
@@ -258,22 +471,35 @@ def _check_known(open_clip, name: str, tag: str | None, allow_untagged: bool = F
         )
 
 
-def _looks_like_network(exc: Exception) -> bool:
-    text = f"{type(exc).__name__} {exc}".lower()
-    return any(
-        w in text
-        for w in ("offline", "connect", "resolve", "network", "timeout", "entrynotfound", "http")
-    )
+def _one_line(exc: BaseException) -> str:
+    """The whole message of an exception on one line (nothing cut off)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+def pull_clip(spec: str = DEFAULT_CLIP, cache_dir: str | Path | None = None) -> ClipModel:
+    """Download a pretrained tag's weights into the cache ahead of a show, record their sha256
+    in the cache's manifest and load them once to be sure they work; returns the model."""
+    import huggingface_hub.constants as hub
 
-
-def pull_clip(spec: str = DEFAULT_CLIP, cache_dir: str | Path | None = None) -> str:
-    """Download a pretrained tag's weights into the cache ahead of a show; returns the model id."""
     if os.environ.get("HF_HUB_OFFLINE") == "1":
         # An explicit pull means the user wants the network.
         os.environ.pop("HF_HUB_OFFLINE")
-    return load_clip(spec, device="cpu", cache_dir=cache_dir).model_id
+    hub.HF_HUB_OFFLINE = False
+    import open_clip
+
+    name, tag = parse_clip_spec(spec)
+    _check_known(open_clip, name, tag)
+    try:
+        path = _download(open_clip.get_pretrained_cfg(name, tag), cache_dir)
+    except _DownloadFailed as exc:
+        raise ClipModelMissing(
+            f"cannot download CLIP weights {spec} ({exc}); on a machine without internet, "
+            "bring them with `dreamdraw models import DIR` from a folder that "
+            "`dreamdraw models export DIR` wrote on a machine with internet"
+        ) from None
+    clip = load_clip(spec, device="cpu", cache_dir=cache_dir)
+    root = clip_cache_root(cache_dir)
+    if path.absolute().is_relative_to(root.absolute()):
+        record_files(root, [path], spec)
+    return clip
