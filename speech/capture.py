@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from dreamdraw.speech.audio import SAMPLE_RATE, level_dbfs
+from dreamdraw.speech.room import RoomTracker, SpeechBandMeter
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.sources import AudioSource
 from dreamdraw.speech.vad import FRAME_SAMPLES, VoiceActivity
@@ -30,13 +31,15 @@ class Capture:
     """What one capture recorded: (n,) float32 audio at 16 kHz, possibly empty, and why it ended.
 
     speech_end is the time.monotonic() at which the last speech arrived (or the button was
-    released), for measuring the delay until the text is ready.
+    released), for measuring the delay until the text is ready. room_dbfs is the room's
+    speech-band level (dBFS) heard before the dream began, None when it was not known.
     """
 
     audio: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     reason: str = ""
     truncated: bool = False
     speech_end: float | None = None
+    room_dbfs: float | None = None
 
     @property
     def duration_s(self) -> float:
@@ -107,6 +110,7 @@ def capture_dream(
     level_callback: LevelCallback | None = None,
     stop: threading.Event | None = None,
     on_pause: Callable[[np.ndarray], None] | None = None,
+    room: RoomTracker | None = None,
 ) -> Capture:
     """Record one dream from a source (16 kHz float32 blocks), in settings.mode or push-to-talk.
 
@@ -117,14 +121,20 @@ def capture_dream(
     ends the capture at once, with nothing recorded. In automatic mode, on_pause is called with
     the dream so far as soon as the visitor pauses: if the pause lasts, that is the capture, so
     a caller can start transcribing while the trailing silence runs out.
+
+    Frames heard before the dream are the room: `room` (kept by the caller across visitors;
+    default: a new one starting from settings.room_dbfs) learns its level from them. Once the
+    room is known, only voice settings.room_margin_db above it starts or continues a dream, so
+    chatter nearby neither starts one nor keeps one from ending.
     """
     settings = settings or SpeechSettings()
+    room = room or RoomTracker(settings.room_dbfs)
     source.start()
     if push_to_talk is not None or settings.mode == "push-to-talk":
         return _capture_push_to_talk(
-            source, settings, push_to_talk or PushToTalk(), level_callback, stop
+            source, settings, push_to_talk or PushToTalk(), level_callback, stop, room
         )
-    return _capture_automatic(source, settings, level_callback, stop, on_pause)
+    return _capture_automatic(source, settings, level_callback, stop, on_pause, room)
 
 
 def _capture_push_to_talk(
@@ -133,10 +143,13 @@ def _capture_push_to_talk(
     button: PushToTalk,
     level_callback: LevelCallback | None,
     stop: threading.Event | None,
+    room: RoomTracker,
 ) -> Capture:
     max_frames = int(settings.max_length_s / FRAME_S)
     waited_since = time.monotonic()
     recorded: list[np.ndarray] = []
+    meter = SpeechBandMeter()
+    room_dbfs = room.level_dbfs
     for frame, now in _frames(source, stop, poll_s=0.05):
         if frame is not None:
             talking = button.pressed and not button.released
@@ -144,16 +157,19 @@ def _capture_push_to_talk(
                 level_callback(level_dbfs(frame), talking)
             if button.pressed and not button.released:
                 recorded.append(frame)
+            elif not recorded:
+                room.add(float(meter.levels(frame)[0]))
+                room_dbfs = room.level_dbfs
         if button.released:
             if not recorded:
                 return Capture(reason="too short (0.00 s)")
-            return _finish(recorded, "released", settings, speech_end=now)
+            return _finish(recorded, "released", settings, now, room_dbfs=room_dbfs)
         if len(recorded) >= max_frames:
-            return _finish(recorded, "max length", settings, speech_end=now, truncated=True)
+            return _finish(recorded, "max length", settings, now, True, room_dbfs)
         if not recorded and _timed_out(settings, waited_since, now):
             return Capture(reason="timeout")
     if recorded:
-        return _finish(recorded, "end of stream", settings, speech_end=time.monotonic())
+        return _finish(recorded, "end of stream", settings, time.monotonic(), room_dbfs=room_dbfs)
     return Capture(reason="stopped" if stop is not None and stop.is_set() else "end of stream")
 
 
@@ -163,9 +179,14 @@ def _capture_automatic(
     level_callback: LevelCallback | None,
     stop: threading.Event | None,
     on_pause: Callable[[np.ndarray], None] | None,
+    room: RoomTracker,
 ) -> Capture:
     detector = VoiceActivity(settings.vad_threshold, settings.energy_gate_dbfs)
+    meter = SpeechBandMeter()
     pre_roll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.pre_roll_s / FRAME_S)))
+    # Frames join the room only once they leave the pre-roll: Silero needs a few frames to
+    # hear a voice, and a visitor's first syllables must not raise the room's level.
+    waiting: deque[float] = deque(maxlen=pre_roll.maxlen)
     max_frames = int(settings.max_length_s / FRAME_S)
     trailing_frames = max(1, round(settings.trailing_silence_s / FRAME_S))
     tail_frames = round(_TAIL_S / FRAME_S)
@@ -181,14 +202,23 @@ def _capture_automatic(
                 return Capture(reason="timeout")
             continue
         (activity,) = detector.feed(frame)
-        speaking = activity.voiced or (
-            bool(recorded)
-            and activity.probability >= settings.vad_threshold - _HYSTERESIS
-            and activity.level_dbfs >= settings.energy_gate_dbfs
+        band_dbfs = float(meter.levels(frame)[0])
+        room_dbfs = room.level_dbfs
+        stands_out = room_dbfs is None or band_dbfs >= room_dbfs + settings.room_margin_db
+        speaking = stands_out and (
+            activity.voiced
+            or (
+                bool(recorded)
+                and activity.probability >= settings.vad_threshold - _HYSTERESIS
+                and activity.level_dbfs >= settings.energy_gate_dbfs
+            )
         )
         if level_callback is not None:
             level_callback(activity.level_dbfs, speaking)
         if not recorded:
+            if len(waiting) == waiting.maxlen:
+                room.add(waiting[0])
+            waiting.append(band_dbfs)
             pre_roll.append(frame)
             onset = onset + 1 if speaking else 0
             if onset >= _ONSET_FRAMES:
@@ -202,20 +232,24 @@ def _capture_automatic(
         if speaking:
             last_voiced, speech_end = len(recorded), now
         if len(recorded) >= max_frames:
-            return _finish(recorded, "max length", settings, speech_end=now, truncated=True)
+            return _finish(recorded, "max length", settings, now, True, room.level_dbfs)
         long_enough = (last_voiced - speech_start) * FRAME_S >= settings.min_length_s
         if on_pause is not None and long_enough and len(recorded) - last_voiced == tail_frames:
             on_pause(np.concatenate(recorded))
         if len(recorded) - last_voiced >= trailing_frames:
             if long_enough:
                 kept = recorded[: last_voiced + tail_frames]
-                return _finish(kept, "trailing silence", settings, speech_end=speech_end)
+                return _finish(
+                    kept, "trailing silence", settings, speech_end, room_dbfs=room.level_dbfs
+                )
             # Too short to be a dream (a cough, a word to a friend): keep listening.
             recorded, onset = [], 0
             pre_roll.clear()
+            waiting.clear()
             detector.reset()
     if recorded and (last_voiced - speech_start) * FRAME_S >= settings.min_length_s:
-        return _finish(recorded[: last_voiced + tail_frames], "end of stream", settings, speech_end)
+        kept = recorded[: last_voiced + tail_frames]
+        return _finish(kept, "end of stream", settings, speech_end, room_dbfs=room.level_dbfs)
     return Capture(reason="stopped" if stop is not None and stop.is_set() else "end of stream")
 
 
@@ -229,8 +263,9 @@ def _finish(
     settings: SpeechSettings,
     speech_end: float,
     truncated: bool = False,
+    room_dbfs: float | None = None,
 ) -> Capture:
     audio = np.concatenate(frames).astype(np.float32, copy=False)
     if reason != "max length" and len(audio) < settings.min_length_s * SAMPLE_RATE:
         return Capture(reason=f"too short ({len(audio) / SAMPLE_RATE:.2f} s)")
-    return Capture(audio, reason, truncated, speech_end)
+    return Capture(audio, reason, truncated, speech_end, room_dbfs)

@@ -24,6 +24,7 @@ from dreamdraw.speech.guards import (
     transcript_rejection,
     unsure_tail,
 )
+from dreamdraw.speech.room import RoomTracker
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.sources import AudioSource
 from dreamdraw.speech.transcript import Segment, Transcript
@@ -163,15 +164,18 @@ def listen(
     level_callback: LevelCallback | None = None,
     stop: threading.Event | None = None,
     on_capture: Callable[[Capture], None] | None = None,
+    room: RoomTracker | None = None,
 ) -> Transcript:
     """Capture one dream from a source and transcribe it; nothing captured is "nothing heard".
 
     In automatic mode, transcription starts as soon as the visitor pauses, while the trailing
     silence runs out; when the pause turns out to end the dream, that result is used.
     on_capture receives the recorded audio (for the archive, where consent allows) as soon
-    as the capture ends.
+    as the capture ends. room keeps the room's level across visitors (default: learnt anew
+    from what is heard before the dream, starting from settings.room_dbfs).
     """
     settings = settings or SpeechSettings()
+    room = room or RoomTracker(settings.room_dbfs)
     automatic = push_to_talk is None and settings.mode == "auto"
     # One worker: a stale early decode and the final one take turns instead of sharing the CPU.
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech-decode")
@@ -180,7 +184,9 @@ def listen(
     def transcribe_early(audio: np.ndarray) -> None:
         for _, stale in early:
             stale.cancel()
-        early.append((audio, worker.submit(transcribe, audio, engine, settings)))
+        # The room is not learnt during a dream: its level now is the one the dream ends with.
+        future = worker.submit(transcribe, audio, engine, settings, room_dbfs=room.level_dbfs)
+        early.append((audio, future))
 
     try:
         capture = capture_dream(
@@ -190,17 +196,25 @@ def listen(
             level_callback=level_callback,
             stop=stop,
             on_pause=transcribe_early if automatic else None,
+            room=room,
         )
         if on_capture is not None:
             on_capture(capture)
         if not capture.heard:
-            return Transcript.nothing(capture.reason, engine=engine.name, model=engine.model_id)
+            return Transcript.nothing(
+                capture.reason, advice=ADVICE_NO_VOICE, engine=engine.name, model=engine.model_id
+            )
         if early and not capture.truncated and np.array_equal(early[-1][0], capture.audio):
             return early[-1][1].result()
         for _, stale in early:
             stale.cancel()
         final = worker.submit(
-            transcribe, capture.audio, engine, settings, truncated=capture.truncated
+            transcribe,
+            capture.audio,
+            engine,
+            settings,
+            truncated=capture.truncated,
+            room_dbfs=capture.room_dbfs,
         )
         return final.result()
     finally:

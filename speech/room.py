@@ -14,6 +14,7 @@ import numpy as np
 from dreamdraw.speech.audio import SAMPLE_RATE, level_dbfs
 from dreamdraw.speech.errors import SpeechError
 from dreamdraw.speech.settings import SpeechSettings
+from dreamdraw.speech.sources import AudioSource
 from dreamdraw.speech.vad import FRAME_SAMPLES, voiced_frames
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "calibrate",
     "energy_mean_dbfs",
     "measure_room",
+    "record_seconds",
     "speech_band_levels",
 ]
 
@@ -215,3 +217,22 @@ def calibrate(
     else:
         advice = f"the voice is {stand_out:.1f} dB above the room: good"
     return Calibration(room, round(speech, 2), round(voiced_s, 2), margin, gate, advice)
+
+
+def record_seconds(source: AudioSource, seconds: float) -> np.ndarray:
+    """Read up to `seconds` of audio from a started source: (n,) float32 at 16 kHz.
+
+    Stops early when the stream ends (a file shorter than asked for).
+    """
+    wanted = round(seconds * SAMPLE_RATE)
+    blocks: list[np.ndarray] = []
+    total = 0
+    while total < wanted:
+        block = source.read(timeout=0.5)
+        if block is None:
+            break
+        blocks.append(block)
+        total += len(block)
+    if not blocks:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate(blocks)[:wanted].astype(np.float32, copy=False)

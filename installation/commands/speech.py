@@ -179,4 +179,78 @@ def devices_command(as_json: bool) -> None:
         click.echo("no audio input devices found")
 
 
+@speech_group.command("calibrate")
+@click.option("--input-device", help="Microphone index or part of its name.")
+@click.option(
+    "--room-seconds", type=float, default=5.0, show_default=True, help="Seconds of the room."
+)
+@click.option(
+    "--sentence-seconds",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds recorded for the spoken sentence.",
+)
+@click.option(
+    "--room-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A WAV/FLAC recording of the room instead of the microphone.",
+)
+@click.option(
+    "--sentence-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A WAV/FLAC recording of the spoken sentence instead of the microphone.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
+@pass_app
+def calibrate_command(
+    app: AppContext,
+    input_device: str | None,
+    room_seconds: float,
+    sentence_seconds: float,
+    room_file: Path | None,
+    sentence_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Listen to the empty room, then to one spoken sentence, and propose the room settings."""
+    from dreamdraw.speech import FileSource, MicrophoneSource
+    from dreamdraw.speech.room import calibrate, record_seconds
+
+    settings = _settings(app, input_device=input_device)
+
+    def record(path: Path | None, seconds: float, prompt: str) -> Any:
+        if path is None:
+            click.echo(prompt, err=True)
+        with FileSource(path) if path else MicrophoneSource(settings.input_device) as source:
+            return record_seconds(source, seconds)
+
+    room = record(room_file, room_seconds, f"recording the room for {room_seconds:g} s: be quiet")
+    sentence = record(
+        sentence_file,
+        sentence_seconds,
+        f"now say one sentence as a visitor would ({sentence_seconds:g} s)",
+    )
+    result = calibrate(room, sentence, settings)
+    proposed = result.proposed_settings()
+    if as_json:
+        summary = {
+            "room": result.room.to_dict(),
+            "speech_dbfs": result.speech_dbfs,
+            "stand_out_db": result.stand_out_db,
+            "voiced_s": result.voiced_s,
+            "advice": result.advice,
+            "proposed": proposed,
+        }
+        click.echo(json.dumps(summary))
+        return
+    click.echo(
+        f"room {result.room.level_dbfs:.1f} dBFS, voice {result.speech_dbfs:.1f} dBFS "
+        f"(speech band): {result.advice}"
+    )
+    click.echo("put these in the [speech] table of the venue config:")
+    click.echo("[speech]")
+    for key, value in proposed.items():
+        click.echo(f"{key} = {value}")
+
+
 COMMANDS: list[click.Command] = [listen_command, transcribe_command, speech_group]
