@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -33,8 +34,10 @@ class BlobStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.tmp_dir = self.root / ".tmp"
+        self.trash_dir = self.root / ".trash"
         try:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            self.trash_dir.mkdir(exist_ok=True)
         except OSError as exc:
             raise ArchiveError(f"cannot create blob folder {self.root}: {exc}") from None
 
@@ -85,8 +88,39 @@ class BlobStore:
                 digest.update(chunk)
         return digest.hexdigest() == sha
 
-    def remove(self, sha: str) -> None:
-        self.path(sha).unlink(missing_ok=True)
+    def discard(self, sha: str) -> Path | None:
+        """Move blob `sha` into the trash (atomic rename); its trash path, None if absent.
+
+        A record's delete discards inside its transaction, then `purge`s after the commit
+        or `restore`s after a rollback: a file leaves only once no committed record names it.
+        """
+        trashed = self.trash_dir / f"{sha}.{secrets.token_hex(8)}"
+        try:
+            os.replace(self.path(sha), trashed)
+        except FileNotFoundError:
+            return None
+        return trashed
+
+    def restore(self, trashed: list[tuple[str, Path]]) -> None:
+        """Put discarded blobs (sha, trash path) back in place."""
+        for sha, path in trashed:
+            target = self.path(sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+
+    def purge(self, paths: list[Path]) -> None:
+        """Delete discarded blobs for good."""
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    def trashed(self) -> dict[str, list[Path]]:
+        """Discarded blobs not yet purged (a process died between discard and purge), by sha."""
+        found: dict[str, list[Path]] = {}
+        for path in sorted(self.trash_dir.iterdir()):
+            sha = path.name.split(".", 1)[0]
+            if is_sha256(sha):
+                found.setdefault(sha, []).append(path)
+        return found
 
     def iter_names(self) -> Iterator[str]:
         """Every stored blob name (files with other names are ignored)."""
@@ -97,7 +131,12 @@ class BlobStore:
 
     def age_s(self, sha: str) -> float:
         """Seconds since the blob was last written or reused."""
-        return time.time() - self.path(sha).stat().st_mtime
+        return self.age_of(self.path(sha))
+
+    @staticmethod
+    def age_of(path: Path) -> float:
+        """Seconds since the file at `path` was last written."""
+        return time.time() - path.stat().st_mtime
 
     def stale_temp_files(self, min_age_s: float) -> list[Path]:
         """Temp files left by writers that died mid-write, older than `min_age_s` seconds."""

@@ -29,21 +29,30 @@ class CheckReport:
     corrupt: list[str] = field(default_factory=list)
     half_written: list[int] = field(default_factory=list)
     stale_temp: list[str] = field(default_factory=list)
+    in_trash: list[str] = field(default_factory=list)
+    restored: bool = False
     pending: int = 0
     moved_to: str | None = None
 
     @property
     def ok(self) -> bool:
         return not (
-            self.orphaned or self.missing or self.corrupt or self.half_written or self.stale_temp
+            self.orphaned
+            or self.missing
+            or self.corrupt
+            or self.half_written
+            or self.stale_temp
+            or self.in_trash
         )
 
     @property
     def unresolved(self) -> bool:
-        """True when something is still wrong after this run (repair resolves orphans only)."""
+        """True when something is still wrong after this run (repair resolves orphans, stale
+        temp files and blobs a dead writer left in the trash)."""
         moved = self.moved_to is not None
         leftovers = (self.orphaned or self.stale_temp) and not moved
-        return bool(self.missing or self.corrupt or self.half_written or leftovers)
+        trash = self.in_trash and not self.restored
+        return bool(self.missing or self.corrupt or self.half_written or leftovers or trash)
 
     def summary(self) -> str:
         """A few lines for people: counts, then what to do."""
@@ -57,6 +66,9 @@ class CheckReport:
             lines.append(f"stale temp files: {len(self.stale_temp)} (`--repair` moves them aside)")
         for record_id, role, sha in self.missing:
             lines.append(f"missing blob: record {record_id} {role} {sha}")
+        for sha in self.in_trash:
+            done = "put back" if self.restored else "`--repair` puts it back"
+            lines.append(f"blob in the trash but still used: {sha} ({done})")
         for sha in self.corrupt:
             lines.append(f"corrupt blob (hash mismatch): {sha}")
         if self.half_written:
@@ -88,9 +100,13 @@ def check_archive(
         referenced.setdefault(sha, []).append((record_id, role))
     damaged: set[int] = set()
     on_disk = set(store.iter_names())
+    # A writer that died between releasing a blob and committing leaves it in the trash.
+    trash = store.trashed()
     report.blobs = len(on_disk)
     for sha, users in referenced.items():
-        if sha not in on_disk:
+        if sha not in on_disk and sha in trash:
+            report.in_trash.append(sha)
+        elif sha not in on_disk:
             report.missing.extend((record_id, role, sha) for record_id, role in users)
             damaged.update(record_id for record_id, _ in users)
         elif verify_hashes and not store.is_intact(sha):
@@ -101,9 +117,15 @@ def check_archive(
             report.orphaned.append(sha)
         else:
             report.pending += 1
-    stale = store.stale_temp_files(grace)
+    restorable = [(sha, trash.pop(sha)[0]) for sha in sorted(report.in_trash)]
+    stale = store.stale_temp_files(grace) + [
+        path for paths in trash.values() for path in paths if store.age_of(path) >= grace
+    ]
     report.stale_temp = [p.name for p in stale]
     report.half_written = sorted(damaged | set(archive.unreadable_records()))
+    if repair and restorable:
+        store.restore(restorable)
+        report.restored = True
     if repair and (report.orphaned or stale):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         folder = store.root.with_name(store.root.name + "-orphans") / stamp

@@ -6,10 +6,11 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,61 @@ class Archive:
             with connection.begin():
                 yield connection
 
+    @contextmanager
+    def _write_releasing(self) -> Iterator[tuple[Connection, Callable[[Iterable[str]], None]]]:
+        """A write transaction and `release(shas)`, which lets go of blobs no record names.
+
+        Released blobs go to the trash inside the transaction (whose lock keeps every other
+        writer of those blobs waiting), come back if it rolls back, and are deleted after it
+        commits; so a file is never lost to a record added at the same moment.
+        """
+        trashed: list[tuple[str, Path]] = []
+
+        def release(connection: Connection, shas: Iterable[str]) -> None:
+            shas = set(shas)
+            used = set(
+                connection.execute(
+                    select(record_blobs.c.sha256).where(record_blobs.c.sha256.in_(shas))
+                ).scalars()
+            )
+            for sha in sorted(shas - used):
+                path = self.blobs.discard(sha)
+                if path is not None:
+                    trashed.append((sha, path))
+
+        try:
+            with self._write() as connection:
+                yield connection, partial(release, connection)
+        except BaseException:
+            self.blobs.restore(trashed)
+            raise
+        self.blobs.purge([path for _, path in trashed])
+
+    def _hold_blobs(self, connection: Connection, shas: Iterable[str]) -> None:
+        """Inside a write transaction: wait until no other transaction adds or releases `shas`.
+
+        SQLite's write transactions already run one at a time (BEGIN IMMEDIATE); PostgreSQL
+        takes one advisory lock per blob, in sorted order (no deadlock), before any row.
+        """
+        if self.dialect != "postgresql":
+            return
+        for sha in sorted(set(shas)):
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(sha[:15], 16)}
+            )
+
+    def _keep_stored(
+        self, connection: Connection, files: Mapping[str, bytes], also_hold: Iterable[str] = ()
+    ) -> None:
+        """Inside a write transaction: hold each file (by sha) and make sure it is stored.
+
+        The files were stored before the transaction (their fsync stays outside its lock);
+        a record deleted meanwhile may have released a file with the same bytes.
+        """
+        self._hold_blobs(connection, [*files, *also_hold])
+        for data in files.values():
+            self.blobs.put(data)
+
     # -- adding ------------------------------------------------------------------------
     def add(
         self,
@@ -199,6 +255,7 @@ class Archive:
         record.blobs = {role: self.blobs.put(data) for role, data in files.items()}
         media = {role: (media_type_of(data), len(data)) for role, data in files.items()}
         with self._write() as connection:
+            self._keep_stored(connection, {record.blobs[r]: data for r, data in files.items()})
             (record.id,) = self._insert(connection, [record], [media])
         record.updated_at = record.created_at
         return record
@@ -224,7 +281,12 @@ class Archive:
                         data = self.blobs.get(sha)
                         sizes[sha] = (media_type_of(data), len(data))
                 media.append({role: sizes[sha] for role, sha in record.blobs.items()})
+            shas = {sha for record in batch for sha in record.blobs.values()}
             with self._write() as connection:
+                self._hold_blobs(connection, shas)
+                for sha in sorted(shas):
+                    if not self.blobs.exists(sha):
+                        raise ArchiveError(f"blob {sha} of an imported record is not stored")
                 self._insert(connection, batch, media)
 
         for item in items:
@@ -429,9 +491,10 @@ class Archive:
         }
         if clip_score is not None:
             values["clip_score"] = float(clip_score)
-        with self._write() as connection:
+        with self._write_releasing() as (connection, release):
             current = self._require(connection, record_id)
             replaced = [current.blobs[r] for r in stored if r in current.blobs]
+            self._keep_stored(connection, dict(stored.values()), also_hold=replaced)
             connection.execute(update(records).where(records.c.id == record_id).values(**values))
             if stored:
                 connection.execute(
@@ -454,7 +517,7 @@ class Archive:
                     ],
                 )
             self._audit(connection, "system", "analyse", record_id, {"cluster": cluster})
-        self._remove_unreferenced(replaced)
+            release(replaced)
         return self.get(record_id)
 
     # -- curator actions -------------------------------------------------------------------
@@ -487,8 +550,9 @@ class Archive:
 
     def delete(self, record_id: int, *, actor: str) -> None:
         """Delete the record and every blob that no other record uses."""
-        with self._write() as connection:
+        with self._write_releasing() as (connection, release):
             current = self._require(connection, record_id)
+            self._hold_blobs(connection, current.blobs.values())
             connection.execute(delete(records).where(records.c.id == record_id))
             self._audit(
                 connection,
@@ -497,7 +561,7 @@ class Archive:
                 record_id,
                 {"venue": current.venue, "created_at": current.created_at.isoformat()},
             )
-        self._remove_unreferenced(list(current.blobs.values()))
+            release(current.blobs.values())
 
     def audit_log(self, record_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest audit entries first, for one record or for all."""
@@ -539,18 +603,6 @@ class Archive:
                 detail_json=json.dumps(detail, ensure_ascii=False),
             )
         )
-
-    def _remove_unreferenced(self, shas: list[str]) -> None:
-        if not shas:
-            return
-        with self.engine.connect() as connection:
-            used = set(
-                connection.execute(
-                    select(record_blobs.c.sha256).where(record_blobs.c.sha256.in_(shas))
-                ).scalars()
-            )
-        for sha in set(shas) - used:
-            self.blobs.remove(sha)
 
     # -- curators --------------------------------------------------------------------------
     def add_curator(self, name: str, password: str) -> None:
