@@ -34,8 +34,7 @@ from dreamdraw.plotter.ordering import (
     pen_up_length,
     vpype_merge_lines,
 )
-from dreamdraw.plotter.paper import MM
-from dreamdraw.plotter.toolpath import read_document
+from dreamdraw.plotter.toolpath import MM, read_document
 
 WIDTH, HEIGHT = 297.0, 210.0  # A4 landscape, mm
 

@@ -35,4 +35,3 @@ def lazy_exports(
         return sorted(owner)
 
     return __getattr__, __dir__, sorted(owner)
-

@@ -10,7 +10,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "clipdraw": ["DrawProgress", "draw", "resolve_device", "score_drawing"],
         "errors": ["ClipModelMissing", "DrawingError"],
         "model": ["DEFAULT_PENS", "Drawing", "Pen", "Stroke", "parse_color", "parse_pens"],
-        "paper": ["Paper", "parse_paper"],
         "raster": ["StrokeBatch", "ink_layers", "rasterize", "render_drawing", "strokes_to_batch"],
         "settings": ["DrawSettings"],
     },

@@ -20,10 +20,10 @@ from dreamdraw.drawing.augment import augment, letterbox, plain_view
 from dreamdraw.drawing.clip import ClipModel, load_clip
 from dreamdraw.drawing.errors import DrawingError
 from dreamdraw.drawing.model import Drawing, Pen, Stroke
-from dreamdraw.drawing.paper import Paper, parse_paper
 from dreamdraw.drawing.prune import prune_strokes
 from dreamdraw.drawing.raster import StrokeBatch, flatten_bezier, rasterize
 from dreamdraw.drawing.settings import DrawSettings
+from dreamdraw.paper import Paper
 from torch import Tensor
 
 __all__ = [
@@ -190,7 +190,7 @@ def canvas_for(s: DrawSettings) -> tuple[Paper, int, int]:
     Plotter mode: the paper's aspect ratio with short side `canvas_px`. Classic: CLIPDraw's
     224x224 square, plotted as a square on the paper's short side.
     """
-    paper = parse_paper(s.paper, s.orientation)
+    paper = s.sheet()
     if s.mode == "classic":
         side = min(paper.width_mm, paper.height_mm)
         return Paper(side, side, name=f"{paper.label()} (square)"), CLASSIC_CANVAS, CLASSIC_CANVAS

@@ -9,7 +9,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from dreamdraw.drawing.errors import DrawingError
-from dreamdraw.drawing.paper import Paper
+from dreamdraw.paper import Paper
 from dreamdraw.vocabulary import dump_tagged, load_tagged
 
 __all__ = ["Pen", "Stroke", "Drawing", "parse_color", "parse_pens", "DEFAULT_PENS"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dreamdraw.drawing.errors import DrawingError
 from dreamdraw.drawing.model import DEFAULT_PENS, Pen
+from dreamdraw.paper import Paper, PaperError, parse_paper
 
 # The CLIP a drawing uses unless told otherwise: OpenAI's ViT-B/32, as CLIPDraw published.
 DEFAULT_CLIP = "ViT-B-32:openai"
@@ -53,9 +55,16 @@ class DrawSettings:
             "doc": 'captions to steer away from, e.g. ["A badly drawn sketch.", "Many ugly, messy drawings."]'
         },
     )
-    paper: str = field(default="A4", metadata={"doc": "A3, A4, A5, A6, letter, or WxHmm"})
+    paper: str = field(
+        default="A4",
+        metadata={
+            "doc": "A6 ... A0, letter, legal, executive, tabloid, or WxHmm",
+            "from": "paper.size",
+        },
+    )
     orientation: Literal["landscape", "portrait"] = field(
-        default="landscape", metadata={"doc": "for named paper sizes"}
+        default="landscape",
+        metadata={"doc": "for named paper sizes", "from": "paper.orientation"},
     )
     canvas_px: int = field(
         default=224, metadata={"doc": "the canvas's short side in px (plotter mode)"}
@@ -84,3 +93,10 @@ class DrawSettings:
         default_factory=lambda: list(DEFAULT_PENS),
         metadata={"doc": "the pens in the plotter: id (layer), colour, nib width in mm"},
     )
+
+    def sheet(self) -> Paper:
+        """The paper the drawing is made for (mm), from `paper` and `orientation`."""
+        try:
+            return parse_paper(self.paper, self.orientation)
+        except PaperError as exc:
+            raise DrawingError(str(exc)) from None

@@ -53,6 +53,12 @@ def _build(cls: type, raw: Any, prefix: str, source: str) -> Any:
         raise ConfigError(
             f"{source}: unknown key {prefix}{unknown[0]!s}; known keys: {', '.join(sorted(names))}"
         )
+    shared = {f.name: f.metadata["from"] for f in dataclasses.fields(cls) if "from" in f.metadata}
+    for name in sorted(set(raw) & set(shared)):
+        table, key = shared[name].split(".")
+        raise ConfigError(
+            f"{source}: {prefix}{name} is set once for every part: use {key} in [{table}]"
+        )
     values = {}
     for name, value in raw.items():
         values[name] = _coerce(hints[name], value, f"{prefix}{name}", source)
@@ -124,6 +130,8 @@ def _render_table(name: str, obj: Any, doc: str) -> list[str]:
     lines.append(f"[{name}]")
     nested: list[tuple[str, Any, str]] = []
     for f in dataclasses.fields(obj):
+        if "from" in f.metadata:
+            continue
         value = getattr(obj, f.name)
         fdoc = f.metadata.get("doc", "")
         if dataclasses.is_dataclass(value):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dreamdraw.analysis import AnalysisSettings
 from dreamdraw.archive import ArchiveSettings
@@ -14,6 +14,7 @@ from dreamdraw.installation.settings import (
     PlotQueueSettings,
     ShowSettings,
 )
+from dreamdraw.paper import PaperSettings
 from dreamdraw.plotter import PlotterSettings
 from dreamdraw.speech import SpeechSettings
 
@@ -39,6 +40,10 @@ class Config:
     """The whole venue configuration."""
 
     venue: VenueSettings = field(default_factory=VenueSettings, metadata={"doc": "The venue."})
+    paper: PaperSettings = field(
+        default_factory=PaperSettings,
+        metadata={"doc": "The paper on the plotter; the drawing takes its aspect ratio from it."},
+    )
     drawing: DrawSettings = field(
         default_factory=DrawSettings, metadata={"doc": "The drawing engine (CLIPDraw)."}
     )
@@ -74,9 +79,16 @@ class Config:
         metadata={"doc": "Drawings waiting for the plotter (kept on disk)."},
     )
 
+    def __post_init__(self) -> None:
+        # One sheet for both: the drawing is made for the paper the plotter draws on.
+        paper = {"paper": self.paper.size, "orientation": self.paper.orientation}
+        self.drawing = replace(self.drawing, **paper)
+        self.plotter = replace(self.plotter, **paper)
+
 
 SECTIONS = {
     "venue": VenueSettings,
+    "paper": PaperSettings,
     "drawing": DrawSettings,
     "speech": SpeechSettings,
     "plotter": PlotterSettings,

@@ -14,7 +14,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "job": ["JobFile", "JobResult", "PlotJob", "Progress", "Restart"],
         "kinematics": ["TimeEstimate", "estimate_time"],
         "link": ["PortInfo", "list_ports"],
-        "paper": ["Sheet", "parse_sheet"],
         "settings": ["PlotterSettings"],
         "sim": [
             "FAULT_KINDS",

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from dreamdraw.paper import Paper
 from dreamdraw.plotter.errors import DeviceFault, PlotterError, PortError
 from dreamdraw.plotter.link import Link
-from dreamdraw.plotter.paper import Sheet, parse_sheet
 from dreamdraw.plotter.settings import PlotterSettings
 from dreamdraw.plotter.toolpath import PenInfo
 
@@ -42,10 +42,10 @@ class Driver(ABC):
     protocol: ClassVar[str]
     supports_hold: ClassVar[bool] = False
 
-    def __init__(self, port: str, settings: PlotterSettings, sheet: Sheet | None = None) -> None:
+    def __init__(self, port: str, settings: PlotterSettings, sheet: Paper | None = None) -> None:
         self.port_name = port
         self.settings = settings
-        self.sheet = sheet or parse_sheet(settings.paper, settings.orientation)
+        self.sheet = sheet or settings.sheet()
         self.link: Link | None = None
         self.status = DeviceStatus()
 
@@ -201,7 +201,7 @@ def open_driver(
     port: str | None = None,
     settings: PlotterSettings | None = None,
     device: str | None = None,
-    sheet: Sheet | None = None,
+    sheet: Paper | None = None,
     connect: bool = True,
 ) -> Driver:
     """A connected driver for `device` (default settings.device) on `port` (path or URL)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from dreamdraw.paper import Paper, PaperError, parse_paper
 from dreamdraw.plotter.errors import PlotterError
 
 __all__ = ["PlotterSettings"]
@@ -30,10 +31,15 @@ class PlotterSettings:
 
     # -- paper and layout ----------------------------------------------------------
     paper: str = field(
-        default="A4", metadata={"doc": "A3, A4, A5, A6, letter, legal, tabloid, or WxHmm"}
+        default="A4",
+        metadata={
+            "doc": "A6 ... A0, letter, legal, executive, tabloid, or WxHmm",
+            "from": "paper.size",
+        },
     )
     orientation: Literal["landscape", "portrait"] = field(
-        default="landscape", metadata={"doc": "how a named paper size lies on the plotter"}
+        default="landscape",
+        metadata={"doc": "how a named paper size lies on the plotter", "from": "paper.orientation"},
     )
     margin_mm: float = field(default=10.0, metadata={"doc": "blank border kept on every side"})
     fit: Literal["page", "content", "none"] = field(
@@ -215,6 +221,13 @@ class PlotterSettings:
             raise PlotterError(
                 f"plotter.ebb_max_move_ms must be at least 2, got {self.ebb_max_move_ms}"
             )
+
+    def sheet(self) -> Paper:
+        """The sheet on the plotter (mm), from `paper` and `orientation`."""
+        try:
+            return parse_paper(self.paper, self.orientation)
+        except PaperError as exc:
+            raise PlotterError(str(exc)) from None
 
     def with_options(self, **changes: Any) -> PlotterSettings:
         """A copy with the given fields changed; None values leave a field as it is."""

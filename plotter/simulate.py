@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import vpype as vp
+from dreamdraw.paper import Paper
 from dreamdraw.plotter.driver import Driver, driver_class
 from dreamdraw.plotter.job import JobResult, PlotJob
-from dreamdraw.plotter.paper import Sheet, parse_sheet
 from dreamdraw.plotter.settings import PlotterSettings
 from dreamdraw.plotter.sim import (
     EbbSimulator,
@@ -71,7 +71,7 @@ def plot_on_simulator(
     source: Toolpath | vp.Document | str | Path,
     settings: PlotterSettings | None = None,
     device: str | None = None,
-    sheet: Sheet | None = None,
+    sheet: Paper | None = None,
     speedup: float = 100.0,
     faults: list[Fault] | None = None,
     png: str | Path | None = None,
@@ -86,7 +86,7 @@ def plot_on_simulator(
     settings = settings or PlotterSettings()
     if device:
         settings = settings.with_options(device=device)
-    sheet = sheet or parse_sheet(settings.paper, settings.orientation)
+    sheet = sheet or settings.sheet()
     toolpath = source if isinstance(source, Toolpath) else plan_toolpath(source, settings, sheet)
     with simulator_for(settings, speedup=speedup, faults=faults) as simulator:
         driver = driver_class(settings.device)(simulator.port, settings, toolpath.sheet)
@@ -103,5 +103,5 @@ def plot_on_simulator(
         )
 
 
-def _device_sheet(sheet: Sheet) -> tuple[float, float]:
+def _device_sheet(sheet: Paper) -> tuple[float, float]:
     return (sheet.width_mm, sheet.height_mm)

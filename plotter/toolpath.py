@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import numpy as np
 import shapely
 import vpype as vp
+from dreamdraw.paper import Paper
 from dreamdraw.plotter.errors import PlotterError
 from dreamdraw.plotter.kinematics import TimeEstimate, estimate_time
 from dreamdraw.plotter.ordering import (
@@ -25,8 +26,10 @@ from dreamdraw.plotter.ordering import (
     pen_up_length,
     vpype_merge_lines,
 )
-from dreamdraw.plotter.paper import MM, Sheet, parse_sheet
 from dreamdraw.plotter.settings import PlotterSettings
+
+# CSS pixels (vpype's unit) per millimetre.
+MM: float = vp.convert_length("1mm")
 
 __all__ = [
     "PenInfo",
@@ -104,7 +107,7 @@ class ToolpathStats:
 class Toolpath:
     """Strokes in plot order (grouped by pen) on a sheet, with their pens and statistics."""
 
-    sheet: Sheet
+    sheet: Paper
     pens: list[PenInfo]
     strokes: list[ToolpathStroke]
     stats: ToolpathStats
@@ -184,7 +187,7 @@ class Toolpath:
             raise PlotterError("not a dreamdraw toolpath (missing format 'dreamdraw.toolpath/1')")
         try:
             return cls(
-                sheet=Sheet(**data["sheet"]),
+                sheet=Paper(**data["sheet"]),
                 pens=[PenInfo(**p) for p in data["pens"]],
                 strokes=[
                     ToolpathStroke(
@@ -207,7 +210,7 @@ class Toolpath:
             raise PlotterError(f"toolpath JSON is malformed: {exc}") from None
 
 
-def machine_home(settings: PlotterSettings, sheet: Sheet) -> tuple[float, float]:
+def machine_home(settings: PlotterSettings, sheet: Paper) -> tuple[float, float]:
     """Where the machine's origin lies on the paper (mm, y down): the carriage's rest point."""
     y_up = settings.device == "hpgl" or (settings.device == "grbl" and settings.grbl_invert_y)
     return (0.0, sheet.height_mm if y_up else 0.0)
@@ -237,14 +240,14 @@ def read_document(source: str | Path | TextIO, quantization_mm: float = 0.1) -> 
 def plan_toolpath(
     source: vp.Document | str | Path,
     settings: PlotterSettings | None = None,
-    sheet: Sheet | None = None,
+    sheet: Paper | None = None,
 ) -> Toolpath:
     """Plan a plot: flatten, fit to the sheet, drop short strokes, merge and order per pen.
 
     source: a vpype Document (CSS px), SVG text, or an SVG file path.
     """
     settings = settings or PlotterSettings()
-    sheet = sheet or parse_sheet(settings.paper, settings.orientation)
+    sheet = sheet or settings.sheet()
     started = time.perf_counter()
     if isinstance(source, vp.Document):
         document, label = source, "document"
@@ -309,7 +312,7 @@ def plan_toolpath(
 # -- reading -----------------------------------------------------------------------------
 
 
-def _read_for_sheet(source: str | Path, settings: PlotterSettings, sheet: Sheet) -> vp.Document:
+def _read_for_sheet(source: str | Path, settings: PlotterSettings, sheet: Paper) -> vp.Document:
     """Read an SVG sampling curves finely enough for the tolerance once scaled to the sheet."""
     share = settings.tolerance_mm * (1 - _SIMPLIFY_SHARE)
     # Chord error of a curve sampled every q is about q^2 / (8 r); q = 4 * share keeps it
@@ -323,7 +326,7 @@ def _read_for_sheet(source: str | Path, settings: PlotterSettings, sheet: Sheet)
     return document
 
 
-def _page_scale_guess(source: str | Path, settings: PlotterSettings, sheet: Sheet) -> float:
+def _page_scale_guess(source: str | Path, settings: PlotterSettings, sheet: Paper) -> float:
     """mm on paper per source mm, from the SVG's width/height alone (1 when unknown)."""
     try:
         if isinstance(source, Path) or not source.lstrip().startswith("<"):
@@ -375,7 +378,7 @@ def _source_box(
 
 
 def _placement(
-    box: tuple[float, float, float, float], settings: PlotterSettings, sheet: Sheet
+    box: tuple[float, float, float, float], settings: PlotterSettings, sheet: Paper
 ) -> _Placement:
     x0, y0, x1, y1 = box
     w, h = (x1 - x0) / MM, (y1 - y0) / MM
@@ -405,7 +408,7 @@ def _placement(
     return _Placement(box, scale, rotated, offset)
 
 
-def _check_on_sheet(strokes: list[ToolpathStroke], sheet: Sheet, label: str) -> None:
+def _check_on_sheet(strokes: list[ToolpathStroke], sheet: Paper, label: str) -> None:
     points = np.concatenate([s.points for s in strokes])
     lo, hi = points.min(axis=0), points.max(axis=0)
     slack = 1e-6

@@ -152,7 +152,9 @@ def agreement(labels: Path, as_json: bool) -> None:
     click.echo(" " * (width + 2) + "  ".join(f"{i + 1:>4}" for i in range(len(result.labels))))
     for i, (label, row) in enumerate(zip(result.labels, result.confusion, strict=True)):
         click.echo(f"{i + 1} {label:<{width}} " + "  ".join(f"{v:>4}" for v in row))
-    click.echo("; ".join(f"{i + 1} = {CLUSTERS[label].name}" for i, label in enumerate(result.labels)))
+    click.echo(
+        "; ".join(f"{i + 1} = {CLUSTERS[label].name}" for i, label in enumerate(result.labels))
+    )
 
 
 @analyse.command("surgery")

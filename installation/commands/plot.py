@@ -216,7 +216,7 @@ def simulate_command(
     seconds: float | None,
 ) -> None:
     """Run a simulated plotter on a pty and print its port, for `dreamdraw plot --port`."""
-    from dreamdraw.plotter import Fault, PlotterError, parse_sheet, simulator_for
+    from dreamdraw.plotter import Fault, PlotterError, simulator_for
 
     settings = _settings(app, device=protocol)
     parsed = []
@@ -242,7 +242,7 @@ def simulate_command(
         except KeyboardInterrupt:
             pass
         if png is not None:
-            sheet = parse_sheet(settings.paper, settings.orientation)
+            sheet = settings.sheet()
             simulator.render_png(png, (sheet.width_mm, sheet.height_mm))
             click.echo(f"wrote {png}", err=True)
 

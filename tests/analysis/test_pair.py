@@ -40,7 +40,9 @@ def test_pair_writes_analysis_json_and_png_figures(analysed):
             assert img.format == "PNG" and img.width > 100
     data = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
     assert data["format"] == "dreamdraw.analysis/1"
-    assert data["cluster"] == result.cluster and data["display_name"] == CLUSTERS[result.cluster].name
+    assert (
+        data["cluster"] == result.cluster and data["display_name"] == CLUSTERS[result.cluster].name
+    )
 
 
 def test_pair_analysis_round_trips_through_json(analysed):

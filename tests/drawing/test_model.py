@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import vpype
-from dreamdraw.drawing import Drawing, DrawingError, Pen, Stroke, parse_paper, parse_pens
+from dreamdraw.drawing import Drawing, DrawingError, Pen, Stroke, parse_pens
+from dreamdraw.paper import PaperError, parse_paper
 from PIL import Image
 
 
@@ -75,7 +76,7 @@ def test_paper_sizes_parse_and_reject_unknown():
     assert parse_paper("A5-portrait").width_mm == 148
     assert parse_paper("300x200mm").width_mm == 300
     assert parse_paper("A4").canvas_size(224) == (317, 224)
-    with pytest.raises(DrawingError, match="unknown paper size"):
+    with pytest.raises(PaperError, match="unknown paper size"):
         parse_paper("B7")
 
 

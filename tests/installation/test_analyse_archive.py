@@ -7,9 +7,10 @@ import dataclasses
 import pytest
 from dreamdraw.analysis import AnalysisSettings
 from dreamdraw.archive import ArchiveError, open_archive
-from dreamdraw.drawing import Drawing, Pen, Stroke, load_clip, parse_paper
+from dreamdraw.drawing import Drawing, Pen, Stroke, load_clip
 from dreamdraw.installation.analysis_stage import analyse_archive
 from dreamdraw.installation.cli import main
+from dreamdraw.paper import parse_paper
 from dreamdraw.speech import Segment, Transcript
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from dreamdraw.drawing import Drawing, Pen, Stroke, parse_paper
+from dreamdraw.drawing import Drawing, Pen, Stroke
+from dreamdraw.paper import parse_paper
 
 __all__ = ["random_drawing", "svg_document"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from dreamdraw.plotter import PlotterError, PlotterSettings, Toolpath, parse_sheet, plan_toolpath
+from dreamdraw.paper import parse_paper
+from dreamdraw.plotter import PlotterError, PlotterSettings, Toolpath, plan_toolpath
 from dreamdraw.plotter.kinematics import polyline_time, travel_time
 from dreamdraw.plotter.ordering import merge_lines, order_ours, order_vpype, pen_up_length
 from dreamdraw.plotter.toolpath import read_document
@@ -15,7 +16,7 @@ from tests.plotter.plotter_samples import random_drawing, svg_document
 def test_flattened_circle_stays_within_the_tolerance() -> None:
     svg = svg_document('<circle cx="50" cy="50" r="40" fill="none" stroke="black"/>')
     settings = PlotterSettings(fit="none", margin_mm=0, tolerance_mm=0.1)
-    toolpath = plan_toolpath(svg, settings, parse_sheet("100x100mm"))
+    toolpath = plan_toolpath(svg, settings, parse_paper("100x100mm"))
     points = toolpath.strokes[0].points
     radii = np.hypot(points[:, 0] - 50, points[:, 1] - 50)
     midpoints = (points[1:] + points[:-1]) / 2
@@ -30,7 +31,7 @@ def test_fit_keeps_the_aspect_ratio_inside_the_margins() -> None:
         '<rect x="0" y="0" width="200" height="100" fill="none" stroke="black"/>', 200, 100
     )
     settings = PlotterSettings(margin_mm=10, rotate="never")
-    toolpath = plan_toolpath(svg, settings, parse_sheet("A4", "landscape"))
+    toolpath = plan_toolpath(svg, settings, parse_paper("A4", "landscape"))
     points = np.concatenate([s.points for s in toolpath.strokes])
     width, height = np.ptp(points[:, 0]), np.ptp(points[:, 1])
     assert width == pytest.approx(277, abs=0.01)
@@ -40,7 +41,7 @@ def test_fit_keeps_the_aspect_ratio_inside_the_margins() -> None:
 
 def test_portrait_drawing_turns_a_quarter_onto_landscape_paper() -> None:
     svg = svg_document('<path d="M 0 0 L 0 200" stroke="black"/>', 100, 200)
-    toolpath = plan_toolpath(svg, PlotterSettings(margin_mm=10), parse_sheet("A4", "landscape"))
+    toolpath = plan_toolpath(svg, PlotterSettings(margin_mm=10), parse_paper("A4", "landscape"))
     (start, end) = toolpath.strokes[0].points[[0, -1]]
     assert toolpath.stats.rotated
     assert abs(end[0] - start[0]) > 150 and abs(end[1] - start[1]) < 1e-6
@@ -61,12 +62,12 @@ def test_strokes_shorter_than_the_pen_can_draw_are_dropped_and_counted() -> None
         '<path d="M 10 10 L 90 90" stroke="black"/><path d="M 50 10 L 50.05 10" stroke="black"/>'
     )
     dropped = plan_toolpath(
-        svg, PlotterSettings(min_stroke_mm=0.5, margin_mm=0, fit="none"), parse_sheet("100x100mm")
+        svg, PlotterSettings(min_stroke_mm=0.5, margin_mm=0, fit="none"), parse_paper("100x100mm")
     )
     kept = plan_toolpath(
         svg,
         PlotterSettings(min_stroke_mm=0.5, margin_mm=0, fit="none", short_strokes="keep"),
-        parse_sheet("100x100mm"),
+        parse_paper("100x100mm"),
     )
     assert (dropped.stats.strokes, dropped.stats.short_strokes) == (1, 1)
     assert (kept.stats.strokes, kept.stats.short_strokes) == (2, 1)
@@ -129,7 +130,7 @@ def test_svg_without_lines_is_a_clear_error() -> None:
 def test_drawing_larger_than_the_paper_at_true_size_is_refused() -> None:
     svg = svg_document('<path d="M 0 0 L 400 10" stroke="black"/>', 400, 100)
     with pytest.raises(PlotterError, match="does not fit on A4"):
-        plan_toolpath(svg, PlotterSettings(fit="none"), parse_sheet("A4"))
+        plan_toolpath(svg, PlotterSettings(fit="none"), parse_paper("A4"))
 
 
 def test_missing_file_is_a_clear_error(tmp_path) -> None:
@@ -139,7 +140,7 @@ def test_missing_file_is_a_clear_error(tmp_path) -> None:
 
 def test_unknown_paper_size_names_the_known_ones() -> None:
     with pytest.raises(PlotterError, match="A4"):
-        parse_sheet("B7")
+        PlotterSettings(paper="B7").sheet()
 
 
 def test_merge_joins_ends_within_tolerance_reversing_lines_as_needed() -> None:
