@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from dreamdraw.device import DeviceError, parse_device
 from dreamdraw.drawing.augment import augment, letterbox, plain_view
 from dreamdraw.drawing.clip import ClipModel, load_clip
 from dreamdraw.drawing.errors import DrawingError
@@ -58,18 +59,12 @@ class DrawProgress:
 
 
 def resolve_device(name: str) -> torch.device:
-    """`auto` -> CUDA when available, else CPU; anything else as given (checked)."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """`auto` -> CUDA when available, else CPU; `cpu`, `cuda` or `cuda:N` as given (checked)."""
     try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise DrawingError(f"unknown device {name!r}; use auto, cpu or cuda") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise DrawingError(
-            "--device cuda was asked for, but no CUDA GPU is available; use --device cpu"
-        )
-    return device
+        kind, index = parse_device(name, torch.cuda.is_available())
+    except DeviceError as exc:
+        raise DrawingError(str(exc)) from None
+    return torch.device(kind, index) if kind == "cuda" else torch.device("cpu")
 
 
 def _validate(prompt: str, s: DrawSettings) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
+from dreamdraw.device import DeviceError, parse_device
 from dreamdraw.speech.errors import SpeechError
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.transcript import Segment
@@ -78,14 +79,10 @@ class Engine(Protocol):
 
 def resolve_device(device: str, cuda_available: bool) -> tuple[str, int]:
     """Split "auto", "cpu", "cuda" or "cuda:N" into a device kind and index."""
-    if device == "auto":
-        return ("cuda", 0) if cuda_available else ("cpu", 0)
-    kind, _, index = device.partition(":")
-    if kind not in ("cpu", "cuda") or (index and not index.isdigit()):
-        raise SpeechError(f"device must be auto, cpu, cuda or cuda:N, not {device!r}")
-    if kind == "cuda" and not cuda_available:
-        raise SpeechError(f"device {device} asked for, but no CUDA GPU is usable; use cpu")
-    return kind, int(index or 0)
+    try:
+        return parse_device(device, cuda_available)
+    except DeviceError as exc:
+        raise SpeechError(str(exc)) from None
 
 
 def load_engine(settings: SpeechSettings | None = None, **overrides: object) -> Engine:
