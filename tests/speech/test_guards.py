@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from dreamdraw.speech import Segment, SpeechSettings, is_silence_phrase
-from dreamdraw.speech.guards import SpeechPresence, drop_reason, is_non_speech_annotation
+from dreamdraw.speech.engine import Word
+from dreamdraw.speech.guards import (
+    SpeechPresence,
+    drop_reason,
+    is_non_speech_annotation,
+    repetition,
+    transcript_rejection,
+    unsure_tail,
+)
 
 SETTINGS = SpeechSettings()
 NEAR_SILENT = SpeechPresence(voiced_s=0.6, first_sample=0, end_sample=9600)
@@ -71,3 +80,89 @@ def test_sound_annotations_are_not_words(text: str):
 
 def test_a_clear_dream_segment_is_kept():
     assert drop_reason(_segment("I dreamed of a whale."), TALKATIVE, SETTINGS) == ""
+
+
+LOOP = "I am not a leader. " * 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LOOP,
+        "I was at the highest-est-est-est point of the tower.",
+        "and the the the the door opened",
+        "I walked into the kitchen and I walked into the kitchen and I walked into the kitchen",
+    ],
+)
+def test_whispers_loops_are_repetition(text: str):
+    assert repetition(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The horse ran faster and faster, until it flew away.",
+        "I was running, running, running through a forest.",
+        "My mother was planting yellow flowers. My father was planting red ones.",
+    ],
+)
+def test_a_dream_that_repeats_itself_a_little_is_not_a_loop(text: str):
+    assert repetition(text) == ""
+
+
+def _presence(voiced: list[tuple[float, float]], seconds: float = 10.0) -> SpeechPresence:
+    """Voice (visitor's and any) in the given (start, end) stretches of a clip, in seconds."""
+    frames = np.zeros(int(seconds / 0.032), dtype=bool)
+    for start, end in voiced:
+        frames[int(start / 0.032) : int(end / 0.032)] = True
+    voiced_at = np.flatnonzero(frames)
+    return SpeechPresence(
+        voiced_s=frames.sum() * 0.032,
+        first_sample=int(voiced_at[0]) * 512,
+        end_sample=int(voiced_at[-1] + 1) * 512,
+        heard_s=frames.sum() * 0.032,
+        frames=frames,
+        voice=frames,
+    )
+
+
+def test_a_segment_claiming_more_words_than_its_voice_can_hold_is_dropped():
+    presence = _presence([(0.5, 4.0)])
+    tail = Segment(9.96, 10.0, "and then we all went home together", -0.5, 0.3, 1.1)
+    assert "words on" in drop_reason(tail, presence, SETTINGS)
+
+
+def test_a_segment_over_its_voice_is_kept():
+    presence = _presence([(0.5, 4.0)])
+    segment = Segment(0.5, 4.0, "I dreamed of a whale flying over a sleeping city.", -0.3, 0.1, 1.1)
+    assert drop_reason(segment, presence, SETTINGS) == ""
+
+
+def test_an_unsure_segment_after_a_dream_is_the_tail():
+    dream = Segment(0.0, 58.0, "a long dream", -0.3, 0.05, 1.2)
+    thanks = Segment(59.96, 60.0, "Thank you.", -0.94, 0.80, 1.0)
+    assert unsure_tail([dream, thanks], SETTINGS) == 1
+    assert unsure_tail([dream], SETTINGS) == 0
+
+
+def test_a_lone_segment_is_never_a_tail():
+    assert unsure_tail([Segment(0.0, 2.0, "a whale", -1.2, 0.7, 1.0)], SETTINGS) == 0
+
+
+def test_words_where_no_voice_was_reject_the_transcript():
+    presence = _presence([(0.5, 3.0)])
+    text = "we should get coffee after this the cafe"
+    words = [Word(4.0 + i * 0.4, 4.3 + i * 0.4, w, 0.5) for i, w in enumerate(text.split())]
+    assert "0 of 8 words" in transcript_rejection(text, words, presence, SETTINGS)
+
+
+def test_words_over_the_voice_pass():
+    presence = _presence([(0.5, 4.0)])
+    words = [Word(0.5 + i * 0.4, 0.8 + i * 0.4, "word", 0.9) for i in range(8)]
+    assert transcript_rejection("a whale in the sky over the city", words, presence, SETTINGS) == ""
+
+
+def test_too_many_words_for_the_voice_reject_the_transcript():
+    presence = _presence([(0.5, 1.5)])
+    text = "one two three four five six seven eight nine ten eleven twelve thirteen"
+    assert "words on" in transcript_rejection(text, [], presence, SETTINGS)

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 from dreamdraw.speech import SAMPLE_RATE, Decoded, Segment, SpeechSettings, transcribe
+from dreamdraw.speech.engine import Word
+from dreamdraw.speech.guards import ADVICE_NO_VOICE, ADVICE_OVER_ROOM, ADVICE_UNCLEAR
+from dreamdraw.speech.room import measure_room
 
+from tests.speech.babble import babble
 from tests.speech.speech_helpers import ScriptedEngine, dream_audio, silence
 
 
@@ -121,3 +125,65 @@ def test_decoding_options_come_from_the_settings():
     assert options.initial_prompt == "Un rêve."
     assert options.beam_size == 3
     assert options.temperatures == (0.0, 0.5)
+
+
+def test_a_loop_split_into_segments_is_nothing_heard_with_advice():
+    loop = Decoded(
+        [Segment(i * 0.5, i * 0.5 + 0.5, "I am not a leader.", -0.4, 0.2, 1.4) for i in range(6)],
+        "en",
+        0.9,
+    )
+    transcript = transcribe(dream_audio("long_train.wav"), ScriptedEngine(loop))
+    assert transcript.nothing_heard
+    assert "repetition loop" in transcript.reason
+    assert transcript.advice == ADVICE_UNCLEAR
+
+
+def test_an_unsure_thank_you_after_a_long_dream_is_dropped_and_the_dream_kept():
+    audio = dream_audio("long_train.wav")
+    end = len(audio) / SAMPLE_RATE
+    decoded = Decoded(
+        [
+            Segment(0.0, end - 1.0, "I was on a long train at night.", -0.3, 0.05, 1.2),
+            Segment(end - 0.04, end, "Thank you.", -0.94, 0.80, 1.0),
+        ],
+        "en",
+        0.9,
+    )
+    transcript = transcribe(audio, ScriptedEngine(decoded))
+    assert transcript.text == "I was on a long train at night."
+
+
+def test_chatter_that_does_not_stand_out_from_the_room_never_reaches_the_engine(babble_cache):
+    room = measure_room(babble(4.0, seed=21, level_dbfs=-30.0, cache=babble_cache))
+    engine = ScriptedEngine(_said("We should get coffee after this."))
+    chatter = babble(6.0, seed=22, level_dbfs=-30.0, cache=babble_cache)
+    transcript = transcribe(chatter, engine, room_dbfs=room.level_dbfs)
+    assert transcript.nothing_heard
+    assert transcript.advice == ADVICE_OVER_ROOM
+    assert engine.calls == []
+
+
+def test_the_calibrated_room_applies_when_no_room_is_given(babble_cache):
+    chatter = babble(6.0, seed=22, level_dbfs=-30.0, cache=babble_cache)
+    calibrated = SpeechSettings(room_dbfs=measure_room(chatter).level_dbfs)
+    engine = ScriptedEngine(_said("We should get coffee after this."))
+    assert transcribe(chatter, engine, calibrated).advice == ADVICE_OVER_ROOM
+    assert not transcribe(chatter, engine).nothing_heard  # without a room, chatter is voice
+
+
+def test_words_placed_where_no_voice_was_are_nothing_heard():
+    door = dream_audio("red_door.wav")
+    audio = np.concatenate([door, silence(4.0), door])
+    gap = len(door) / SAMPLE_RATE + 0.6  # well inside the silence, in the clip's time
+    said = "we should get coffee after this the cafe closes"
+    words = [Word(gap + i * 0.3, gap + i * 0.3 + 0.2, w, 0.6) for i, w in enumerate(said.split())]
+    segment = Segment(0.0, 2 * gap + 2.0, said, -0.5, 0.2, 1.1)  # over both voices
+    engine = ScriptedEngine(Decoded([segment], "en", 0.9, words))
+    transcript = transcribe(audio, engine)
+    assert transcript.nothing_heard
+    assert "words fall where" in transcript.reason
+
+
+def test_silence_is_nothing_heard_with_advice_to_speak():
+    assert transcribe(silence(3.0), ScriptedEngine(_said("Hi."))).advice == ADVICE_NO_VOICE
