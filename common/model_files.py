@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 __all__ = [
     "MANIFEST_NAME",
     "check_file",
     "expected_sha256",
+    "quiet_hub_logs",
     "read_manifest",
     "record_files",
     "sha256_file",
+    "unreachable",
 ]
 
 MANIFEST_NAME = "dreamdraw-models.json"
@@ -109,3 +116,41 @@ def check_file(path: Path, sha256: str, size: int | None = None) -> str | None:
     if not actual.startswith(sha256):
         return f"{path} is corrupted (sha256 {actual[:12]}..., expected {sha256[:12]}...)"
     return None
+
+
+def unreachable(url: str, timeout_s: float = 3.0) -> str | None:
+    """Why the server of `url` cannot be reached (one line), or None when a connection opens."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"{host} cannot be reached: {exc.strerror or exc}"
+    return None
+
+
+class _DropLibraryRecords(logging.Filter):
+    """Records of the model libraries: the hub client, open_clip (which logs on the root logger)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(("huggingface_hub", "timm", "open_clip", "faster_whisper")):
+            return False
+        return f"{os.sep}open_clip{os.sep}" not in record.pathname
+
+
+@contextmanager
+def quiet_hub_logs() -> Iterator[None]:
+    """While models load or download, the libraries' own log lines (retries, missing files,
+    random initialisation) are dropped: what goes wrong is reported as one line by the caller."""
+    quiet = _DropLibraryRecords()
+    root = logging.getLogger()
+    hub = logging.getLogger("huggingface_hub")
+    targets = [root, *root.handlers, *hub.handlers]
+    for target in targets:
+        target.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for target in targets:
+            target.removeFilter(quiet)

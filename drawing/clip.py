@@ -15,7 +15,13 @@ from pathlib import Path
 import torch
 from dreamdraw.drawing.errors import ClipModelMissing, DrawingError
 from dreamdraw.drawing.settings import DEFAULT_CLIP
-from dreamdraw.model_files import check_file, expected_sha256, record_files
+from dreamdraw.model_files import (
+    check_file,
+    expected_sha256,
+    quiet_hub_logs,
+    record_files,
+    unreachable,
+)
 from torch import Tensor, nn
 
 __all__ = [
@@ -330,12 +336,15 @@ def find_clip_weights(
     pcfg = open_clip.get_pretrained_cfg(name, tag)
     if not download:
         return _cached_weights(pcfg, cache_dir)
+    import huggingface_hub.constants as hub
+
     try:
         return _download(pcfg, cache_dir)
     except _DownloadFailed as exc:
+        why = "this machine is offline" if hub.HF_HUB_OFFLINE else f"the download failed: {exc}"
         raise ClipModelMissing(
-            f"CLIP weights {spec} are not in {clip_cache_root(cache_dir)} and could not be "
-            f"downloaded ({exc}); " + _HOW_TO_GET.format(spec=spec)
+            f"CLIP weights {spec} are not in {clip_cache_root(cache_dir)} ({why}); "
+            + _HOW_TO_GET.format(spec=spec)
         ) from None
 
 
@@ -411,45 +420,24 @@ def _verify(path: Path, spec: str, cache_dir: str | Path | None, pcfg: dict) -> 
         )
 
 
-class _DropThirdParty(logging.Filter):
-    """Log records of open_clip (which logs on the root logger) and the hub client."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith(("huggingface_hub", "timm", "open_clip")):
-            return False
-        return f"{os.sep}open_clip{os.sep}" not in record.pathname
-
-
 @contextmanager
 def _quiet_loading() -> Iterator[None]:
     """Loading prints nothing of its own: what goes wrong is our one-line error, and open_clip's
     notes (random weights, missing files) are either expected or said better by that error."""
-    root = logging.getLogger()
-    quiet = _DropThirdParty()
-    targets = [root, *root.handlers]
-    for target in targets:
-        target.addFilter(quiet)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for target in targets:
-            target.removeFilter(quiet)
+    with quiet_hub_logs(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
-def _use_cache_only_when_offline(host: str = "huggingface.co", timeout_s: float = 3.0) -> None:
+def _use_cache_only_when_offline(timeout_s: float = 3.0) -> None:
     """Without a network, read weights from the cache at once instead of retrying for a minute."""
-    import socket
-
     import huggingface_hub.constants as hub
 
     if hub.HF_HUB_OFFLINE:
         return
-    try:
-        socket.create_connection((host, 443), timeout=timeout_s).close()
-    except OSError:
-        log.info("%s is unreachable: using cached CLIP weights only", host)
+    reason = unreachable(hub.ENDPOINT, timeout_s)
+    if reason:
+        log.info("%s: using cached CLIP weights only", reason)
         hub.HF_HUB_OFFLINE = True
 
 
@@ -478,26 +466,33 @@ def _one_line(exc: BaseException) -> str:
 
 
 def pull_clip(spec: str = DEFAULT_CLIP, cache_dir: str | Path | None = None) -> ClipModel:
-    """Download a pretrained tag's weights into the cache ahead of a show, record their sha256
-    in the cache's manifest and load them once to be sure they work; returns the model."""
+    """Download a pretrained tag's weights into the cache ahead of a show (without a network,
+    take the cached file), record their sha256 in the cache's manifest and load them once to
+    be sure they work; returns the model."""
     import huggingface_hub.constants as hub
-
-    if os.environ.get("HF_HUB_OFFLINE") == "1":
-        # An explicit pull means the user wants the network.
-        os.environ.pop("HF_HUB_OFFLINE")
-    hub.HF_HUB_OFFLINE = False
     import open_clip
 
     name, tag = parse_clip_spec(spec)
     _check_known(open_clip, name, tag)
-    try:
-        path = _download(open_clip.get_pretrained_cfg(name, tag), cache_dir)
-    except _DownloadFailed as exc:
-        raise ClipModelMissing(
-            f"cannot download CLIP weights {spec} ({exc}); on a machine without internet, "
-            "bring them with `dreamdraw models import DIR` from a folder that "
-            "`dreamdraw models export DIR` wrote on a machine with internet"
-        ) from None
+    pcfg = open_clip.get_pretrained_cfg(name, tag)
+    os.environ.pop("HF_HUB_OFFLINE", None)  # an explicit pull means the user wants the network
+    reason = unreachable(hub.ENDPOINT)
+    hub.HF_HUB_OFFLINE = reason is not None
+    path = None
+    if reason is None:
+        try:
+            path = _download(pcfg, cache_dir)
+        except _DownloadFailed as exc:
+            reason = str(exc)
+    if path is None:
+        path = _cached_weights(pcfg, cache_dir)
+        if path is None:
+            raise ClipModelMissing(
+                f"cannot download CLIP weights {spec} ({reason}); on a machine without "
+                "internet, bring them with `dreamdraw models import DIR` from a folder that "
+                "`dreamdraw models export DIR` wrote on a machine with internet"
+            )
+        log.info("%s; %s is in the cache already", reason, spec)
     clip = load_clip(spec, device="cpu", cache_dir=cache_dir)
     root = clip_cache_root(cache_dir)
     if path.absolute().is_relative_to(root.absolute()):

@@ -6,7 +6,16 @@ import sys
 from pathlib import Path
 
 import click
-from dreamdraw.installation.commands import analyse, archive, config, draw, plot, run, speech
+from dreamdraw.installation.commands import (
+    analyse,
+    archive,
+    config,
+    draw,
+    models,
+    plot,
+    run,
+    speech,
+)
 from dreamdraw.installation.context import AppContext
 from dreamdraw.installation.errors import USER_ERRORS
 
@@ -34,7 +43,7 @@ def cli(ctx: click.Context, config_path: Path | None, data_dir: Path | None, ver
     ctx.obj = AppContext(config_path=config_path, data_dir_option=data_dir, verbose=verbose)
 
 
-for module in (config, draw, plot, speech, archive, analyse, run):
+for module in (config, draw, plot, speech, archive, analyse, run, models):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -7,11 +7,15 @@ from dreamdraw.installation.config import ConfigError
 from dreamdraw.plotter import PlotterError
 from dreamdraw.speech import SpeechError
 
-__all__ = ["USER_ERRORS", "ShowError"]
+__all__ = ["USER_ERRORS", "ModelsError", "ShowError"]
 
 
 class ShowError(ValueError):
     """The show or the demo cannot go on for a reason the operator can fix; the message says how."""
+
+
+class ModelsError(ValueError):
+    """Models cannot be listed, pulled, exported or imported as asked; the message says why."""
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -22,4 +26,5 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ArchiveError,
     AnalysisError,
     ShowError,
+    ModelsError,
 )

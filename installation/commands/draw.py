@@ -1,4 +1,4 @@
-"""`dreamdraw draw` and `dreamdraw models`: the drawing engine's commands."""
+"""`dreamdraw draw`: the drawing engine's command."""
 
 from __future__ import annotations
 
@@ -119,23 +119,4 @@ def draw_command(
         click.echo(f"wrote {path}")
 
 
-@click.group("models")
-def models_group() -> None:
-    """Manage the CLIP weights the drawing engine uses."""
-
-
-@models_group.command("pull")
-@click.argument("name", default=DEFAULT_CLIP)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to keep the weights.",
-)
-def models_pull(name: str, cache_dir: Path | None) -> None:
-    """Download CLIP weights NAME:TAG ahead of a show (default ViT-B-32:openai)."""
-    from dreamdraw.drawing.clip import pull_clip
-
-    click.echo(f"ready: {pull_clip(name, cache_dir)}")
-
-
-COMMANDS: list[click.Command] = [draw_command, models_group]
+COMMANDS: list[click.Command] = [draw_command]

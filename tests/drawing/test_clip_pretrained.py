@@ -52,7 +52,7 @@ def test_no_cache_dir_means_the_standard_cache_not_a_folder_named_none(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ClipModelMissing) as info:
         load_clip(DEFAULT_CLIP, cache_dir=None)
-    assert f"not in {standard} " in str(info.value)
+    assert f"not in {standard} (this machine is offline)" in str(info.value)
     assert not (tmp_path / "None").exists()
 
 
