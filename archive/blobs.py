@@ -129,6 +129,10 @@ class BlobStore:
                 if is_sha256(path.name) and path.is_file():
                     yield path.name
 
+    def holds_any(self) -> bool:
+        """True when at least one blob is stored."""
+        return next(self.iter_names(), None) is not None
+
     def age_s(self, sha: str) -> float:
         """Seconds since the blob was last written or reused."""
         return self.age_of(self.path(sha))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from dreamdraw.archive.database import database_problems
 from dreamdraw.archive.store import Archive, RecordFilter
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["CheckReport", "check_archive"]
 
@@ -18,12 +20,15 @@ class CheckReport:
     role, sha256) named by a record but absent; `corrupt`: blobs whose bytes no longer hash
     to their name; `half_written`: ids of records whose stored JSON does not parse or that
     name a missing or corrupt blob; `stale_temp`: temp files of writers that died.
-    `pending`: unreferenced blobs younger than the grace period (a record may be being
+    `database`: what the database's own integrity check found (SQLite `PRAGMA
+    quick_check`), or why it could not be read; `in_trash`: blobs still named by a record
+    that a writer which died mid-delete left in the trash. `pending`: unreferenced blobs younger than the grace period (a record may be being
     written), not a fault. `moved_to`: where `repair` moved orphans and stale temp files.
     """
 
     records: int = 0
     blobs: int = 0
+    database: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
     missing: list[tuple[int, str, str]] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
@@ -37,7 +42,8 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not (
-            self.orphaned
+            self.database
+            or self.orphaned
             or self.missing
             or self.corrupt
             or self.half_written
@@ -52,7 +58,8 @@ class CheckReport:
         moved = self.moved_to is not None
         leftovers = (self.orphaned or self.stale_temp) and not moved
         trash = self.in_trash and not self.restored
-        return bool(self.missing or self.corrupt or self.half_written or leftovers or trash)
+        damage = self.missing or self.corrupt or self.half_written or self.database
+        return bool(damage or leftovers or trash)
 
     def summary(self) -> str:
         """A few lines for people: counts, then what to do."""
@@ -60,6 +67,12 @@ class CheckReport:
             f"{self.records} records, {self.blobs} blobs: "
             + ("ok" if self.ok else "problems found"),
         ]
+        lines += [f"database damage: {problem}" for problem in self.database]
+        if self.database:
+            lines.append(
+                "the database is damaged: restore it from a backup (the blob folder is "
+                "kept apart from it)"
+            )
         if self.orphaned:
             lines.append(f"orphaned blobs: {len(self.orphaned)} (`--repair` moves them aside)")
         if self.stale_temp:
@@ -92,9 +105,24 @@ def check_archive(
     With `repair`, orphans and stale temp files move to `<blob folder>-orphans/<UTC time>/`;
     missing and corrupt blobs are only reported (they need a backup).
     """
+    report = CheckReport(database=database_problems(archive.engine))
+    try:
+        _check_records_and_blobs(archive, report, repair=repair, verify_hashes=verify_hashes)
+    except DBAPIError as exc:
+        reason = (str(exc.orig).strip() or type(exc.orig).__name__).splitlines()[0]
+        report.database.append(f"cannot read the records: {reason}")
+    return report
+
+
+def _check_records_and_blobs(
+    archive: Archive, report: CheckReport, *, repair: bool, verify_hashes: bool
+) -> None:
     store = archive.blobs
     grace = archive.settings.orphan_grace_s
-    report = CheckReport(records=archive.count(RecordFilter(include_hidden=True)))
+    if report.database:
+        # Moving "orphans" aside is only safe when every reference could be read.
+        repair = False
+    report.records = archive.count(RecordFilter(include_hidden=True))
     referenced: dict[str, list[tuple[int, str]]] = {}
     for record_id, role, sha in archive.referenced_blobs():
         referenced.setdefault(sha, []).append((record_id, role))
@@ -131,4 +159,3 @@ def check_archive(
         folder = store.root.with_name(store.root.name + "-orphans") / stamp
         store.move_aside([store.path(sha) for sha in report.orphaned] + stale, folder)
         report.moved_to = str(folder)
-    return report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -10,10 +12,18 @@ from alembic.script import ScriptDirectory
 from dreamdraw.archive.errors import ArchiveError
 from dreamdraw.archive.settings import ArchiveSettings
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["WRITE", "create_archive_engine", "migrate", "schema_revision"]
+__all__ = [
+    "WRITE",
+    "create_archive_engine",
+    "database_errors",
+    "database_problems",
+    "describe",
+    "migrate",
+    "schema_revision",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -81,11 +91,64 @@ def schema_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def describe(engine: Engine) -> str:
+    """The database for people: the SQLite file, or the URL without its password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
+def database_error_message(where: str, exc: DBAPIError) -> str:
+    """One line for a failed database operation on `where`, saying what to do."""
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+    if isinstance(exc, OperationalError):
+        return (
+            f"cannot use the archive database {where} ({reason}): check that it exists, is "
+            "reachable and writable, and that no other program holds it locked"
+        )
+    return (
+        f"the archive database {where} is damaged ({reason}): restore it from a backup "
+        "(the drawings in the blob folder are kept apart from it)"
+    )
+
+
+@contextmanager
+def database_errors(where: str) -> Iterator[None]:
+    """Turn a failed database operation on `where` into a one-line ArchiveError."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise ArchiveError(database_error_message(where, exc)) from None
+
+
+def database_problems(engine: Engine, limit: int = 50) -> list[str]:
+    """What the database's own integrity check finds, one line per problem ([]: none).
+
+    SQLite runs `PRAGMA quick_check` (every page and record, without comparing indexes to
+    their tables). PostgreSQL checks its pages itself as it reads them; nothing to run here.
+    """
+    if engine.dialect.name != "sqlite":
+        return []
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(f"PRAGMA quick_check({int(limit)})").scalars()
+            # A row may hold several problems, one a line, under a "*** in database" title.
+            found = [
+                line.strip()
+                for row in rows
+                for line in str(row).splitlines()
+                if line.strip() and not line.startswith("*** in database")
+            ]
+    except DBAPIError as exc:
+        return [(str(exc.orig).strip() or type(exc.orig).__name__).splitlines()[0]]
+    return [] if found == ["ok"] else found
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe when several processes open at once."""
     config = _alembic_config()
     head = ScriptDirectory.from_config(config).get_current_head()
-    try:
+    with database_errors(describe(engine)):
         if schema_revision(engine) == head:
             return
         with engine.connect() as connection:
@@ -97,8 +160,3 @@ def migrate(engine: Engine) -> None:
                     )
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-    except OperationalError as exc:
-        raise ArchiveError(
-            f"cannot open the archive database {engine.url!r}: {exc.orig}; check that it "
-            "exists, is reachable and writable"
-        ) from None

@@ -7,7 +7,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -17,7 +17,14 @@ from typing import Any
 from dreamdraw.archive import curators as curator_accounts
 from dreamdraw.archive.blobs import BlobStore
 from dreamdraw.archive.curators import Curator
-from dreamdraw.archive.database import WRITE, create_archive_engine, migrate
+from dreamdraw.archive.database import (
+    WRITE,
+    create_archive_engine,
+    database_errors,
+    describe,
+    migrate,
+    schema_revision,
+)
 from dreamdraw.archive.errors import ArchiveError, RecordNotFound
 from dreamdraw.archive.images import make_thumbnail, media_type_of
 from dreamdraw.archive.record import PLOT_STATUSES, Consent, Record, as_utc, check_cluster
@@ -124,7 +131,21 @@ class Archive:
         self.engine = engine
         self.blobs = blobs
         self.settings = settings
+        with self.database_errors():
+            fresh = schema_revision(engine) is None
+        if fresh and blobs.holds_any():
+            # An empty database (a zero-byte archive.db, a wrong URL) beside the drawings of
+            # a real archive would call every drawing an orphan; never start one there.
+            raise ArchiveError(
+                f"the archive database {describe(engine)} is empty but the blob folder "
+                f"{blobs.root} holds drawings: restore the database from a backup, or set "
+                "archive.url and archive.blob_dir to a database and folder that belong together"
+            )
         migrate(engine)
+
+    def database_errors(self) -> AbstractContextManager[None]:
+        """A context in which a failed database operation becomes a one-line ArchiveError."""
+        return database_errors(describe(self.engine))
 
     @property
     def dialect(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,18 +11,24 @@ import click
 from dreamdraw.installation.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from dreamdraw.archive import Archive, RecordFilter
 
 __all__ = ["COMMANDS"]
 
 
-def _open(app: AppContext) -> Archive:
+@contextmanager
+def _open(app: AppContext) -> Iterator[Archive]:
+    """The venue's archive; any database failure inside becomes one line (ArchiveError)."""
     # Imported here: SQLAlchemy and FastAPI load only for archive commands.
     from dreamdraw.archive import open_archive
 
-    return open_archive(app.data_dir, settings=app.config.archive)
+    with (
+        open_archive(app.data_dir, settings=app.config.archive) as archive,
+        archive.database_errors(),
+    ):
+        yield archive
 
 
 def _filter_options(func: Callable) -> Callable:
@@ -74,12 +81,14 @@ def serve(app: AppContext, host: str, port: int, public: bool) -> None:
     from dreamdraw.archive import create_app
     from dreamdraw.archive.web import load_or_create_secret
 
-    archive = _open(app)
     secret = app.config.archive.session_secret or load_or_create_secret(
         app.data_dir / "session.key"
     )
-    click.echo(f"archive at http://{host}:{port}/ ({'public, read-only' if public else 'curator'})")
-    uvicorn.run(create_app(archive, public=public, secret=secret), host=host, port=port)
+    with _open(app) as archive:
+        web_app = create_app(archive, public=public, secret=secret)
+        mode = "public, read-only" if public else "curator"
+        click.echo(f"archive at http://{host}:{port}/ ({mode})")
+        uvicorn.run(web_app, host=host, port=port)
 
 
 @archive_group.command("add-curator")
@@ -95,7 +104,8 @@ def serve(app: AppContext, host: str, port: int, public: bool) -> None:
 @pass_app
 def add_curator(app: AppContext, name: str, password: str) -> None:
     """Create curator NAME (or give NAME a new password); stored as an argon2 hash."""
-    _open(app).add_curator(name, password)
+    with _open(app) as archive:
+        archive.add_curator(name, password)
     click.echo(f"curator {name} can log in")
 
 
@@ -104,7 +114,8 @@ def add_curator(app: AppContext, name: str, password: str) -> None:
 @pass_app
 def remove_curator(app: AppContext, name: str) -> None:
     """Delete curator NAME; every session NAME has open ends at once."""
-    ended = _open(app).remove_curator(name, actor="cli")
+    with _open(app) as archive:
+        ended = archive.remove_curator(name, actor="cli")
     click.echo(f"removed curator {name} ({ended} session{'' if ended == 1 else 's'} ended)")
 
 
@@ -112,7 +123,9 @@ def remove_curator(app: AppContext, name: str) -> None:
 @pass_app
 def list_curators(app: AppContext) -> None:
     """List curators: name, since when, open sessions."""
-    for curator in _open(app).list_curators():
+    with _open(app) as archive:
+        found = archive.list_curators()
+    for curator in found:
         click.echo(
             f"{curator.name}\tsince {curator.created_at:%Y-%m-%d %H:%M} UTC\t"
             f"{curator.sessions} session{'' if curator.sessions == 1 else 's'}"
@@ -127,7 +140,8 @@ def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
     """Report orphaned, missing and corrupt blobs and half-written records; exit 1 if any."""
     from dreamdraw.archive import check_archive
 
-    report = check_archive(_open(app), repair=repair, verify_hashes=not no_hashes)
+    with _open(app) as archive:
+        report = check_archive(archive, repair=repair, verify_hashes=not no_hashes)
     click.echo(report.summary())
     if report.unresolved:
         raise SystemExit(1)
@@ -152,10 +166,11 @@ def export(app: AppContext, fmt: str, out: Path, with_images: bool, **filters: o
     from dreamdraw.archive import export_records, research_filter
     from dreamdraw.installation.analysis_stage import kmeans_check
 
-    archive, chosen = _open(app), _record_filter(**filters)
-    result = export_records(archive, fmt, out, filter=chosen, with_images=with_images)
-    click.echo(f"exported {result.count} records to {out}")
-    report = kmeans_check(archive, research_filter(chosen), out)
+    chosen = _record_filter(**filters)
+    with _open(app) as archive:
+        result = export_records(archive, fmt, out, filter=chosen, with_images=with_images)
+        click.echo(f"exported {result.count} records to {out}")
+        report = kmeans_check(archive, research_filter(chosen), out)
     if report is None:
         click.echo("k-means check skipped: fewer than 4 analysed records")
     else:
@@ -175,7 +190,8 @@ def list_records(
     app: AppContext, page: int, per_page: int, as_json: bool, **filters: object
 ) -> None:
     """List records, newest first: id, time, venue, language, cluster, label, dream."""
-    result = _open(app).list(_record_filter(**filters), page=page, per_page=per_page)
+    with _open(app) as archive:
+        result = archive.list(_record_filter(**filters), page=page, per_page=per_page)
     for record in result.records:
         if as_json:
             click.echo(record.to_json())
