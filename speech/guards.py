@@ -36,6 +36,7 @@ __all__ = [
     "repetition",
     "transcript_rejection",
     "unsure_tail",
+    "words_after_voice",
 ]
 
 # What the kiosk shows a visitor when no dream was heard (Transcript.advice).
@@ -43,6 +44,9 @@ ADVICE_NO_VOICE = "I did not hear you — please tell me your dream, close to th
 ADVICE_OVER_ROOM = "I could not hear you over the room — please come closer to the microphone."
 ADVICE_UNCLEAR = "I could not make out your words — please tell me again, a little slower."
 
+# Chatter pokes above the room for a frame or two; a voice close by stays above it: a frame is
+# the visitor's only with this many such frames among the 15 (0.48 s) around it.
+_CLOSE_FRAMES, _CLOSE_MIN = 15, 4
 _WORD_PAD_S = 0.25  # Whisper's word and segment times are this loose around the voice
 _REPEATED_NGRAM = 4  # a phrase of this many words ...
 _REPEATED_NGRAM_COUNT = 3  # ... said this often is a loop
@@ -161,7 +165,8 @@ def measure_speech(
     """Find the visitor's voice in a whole clip (16 kHz): energy gate, Silero VAD, the room.
 
     With a room level (speech band, dBFS), only voiced frames whose speech-band level is at
-    least settings.room_margin_db above it are the visitor's; the rest is the room.
+    least settings.room_margin_db above it, among others like them, are the visitor's; the
+    rest is the room.
     """
     voice = voiced_frames(audio, settings.vad_threshold, settings.energy_gate_dbfs)
     heard_s = float(voice.sum()) * FRAME_SAMPLES / SAMPLE_RATE
@@ -169,6 +174,8 @@ def measure_speech(
     if room_dbfs is not None:
         levels = speech_band_levels(audio)[: len(voice)]
         frames = voice & (levels >= room_dbfs + settings.room_margin_db)
+        around = np.convolve(frames.astype(int), np.ones(_CLOSE_FRAMES, dtype=int), mode="same")
+        frames &= around >= _CLOSE_MIN
     voiced = np.flatnonzero(frames)
     if voiced.size == 0:
         return SpeechPresence(0.0, 0, 0, heard_s, frames, voice)
@@ -225,6 +232,23 @@ def unsure_tail(segments: Sequence[Segment], settings: SpeechSettings) -> int:
     return count
 
 
+def words_after_voice(words: Sequence[Word], presence: SpeechPresence) -> int:
+    """How many words at the end start after the visitor's voice has ended (times in s).
+
+    Chatter after a visitor stops, or silence, lets Whisper go on talking ("so I'll see you
+    next time"); those words have no voice of the visitor under them.
+    """
+    if presence.frames is None:
+        return 0
+    voice_end_s = presence.end_sample / SAMPLE_RATE + _WORD_PAD_S
+    count = 0
+    for word in reversed(words):
+        if word.start <= voice_end_s:
+            break
+        count += 1
+    return count
+
+
 def repetition(text: str) -> str:
     """What repeats in a transcript the way Whisper's loops do, or "" when nothing does.
 
@@ -271,6 +295,10 @@ def transcript_rejection(
     voice_s = presence.heard_between(span_s[0] - _WORD_PAD_S, span_s[1] + _WORD_PAD_S)
     if count > settings.max_words_per_s * voice_s:
         return f"{count} words on {voice_s:.2f} s of voice"
+    if words:
+        sure = sum(w.probability for w in words) / len(words)
+        if sure < settings.min_word_probability:
+            return f"Whisper is unsure of its words (mean probability {sure:.2f})"
     if words and presence.frames is not None:
         placed = sum(
             presence.voiced_between(w.start - _WORD_PAD_S, w.end + _WORD_PAD_S) > 0 for w in words

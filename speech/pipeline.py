@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from dreamdraw.speech.audio import SAMPLE_RATE, as_mono_16k, load_audio
 from dreamdraw.speech.capture import Capture, LevelCallback, PushToTalk, capture_dream
-from dreamdraw.speech.engine import DecodeOptions, Engine
+from dreamdraw.speech.engine import DecodeOptions, Engine, Word
 from dreamdraw.speech.guards import (
     ADVICE_NO_VOICE,
     ADVICE_OVER_ROOM,
@@ -23,6 +23,7 @@ from dreamdraw.speech.guards import (
     measure_speech,
     transcript_rejection,
     unsure_tail,
+    words_after_voice,
 )
 from dreamdraw.speech.room import RoomTracker
 from dreamdraw.speech.settings import SpeechSettings
@@ -110,6 +111,13 @@ def transcribe(
         kept = kept[:-tail]
     text = " ".join(s.text for s in kept).strip()
     kept_words = [w for w in words if any(s.start <= w.start <= s.end for s in kept)]
+    after = words_after_voice(kept_words, presence)
+    if 0 < after < len(kept_words):
+        cut = " ".join(w.text for w in kept_words[-after:])
+        log.info("cut %d words after the voice ended: %r", after, cut)
+        kept_words = kept_words[:-after]
+        kept = _end_at(kept, kept_words)
+        text = " ".join(s.text for s in kept).strip()
     rejection = transcript_rejection(text, kept_words, presence, settings) if text else ""
     if rejection:
         log.info("rejected transcript %r: %s", text, rejection)
@@ -147,6 +155,15 @@ def transcribe(
         processing_s=time.perf_counter() - started,
         **about,
     )
+
+
+def _end_at(segments: list[Segment], words: list[Word]) -> list[Segment]:
+    """The segments cut after the last of `words` (all within them): the last one keeps its words."""
+    last = words[-1]
+    kept = [s for s in segments if s.start <= last.start]
+    own = [w.text for w in words if w.start >= kept[-1].start]
+    kept[-1] = replace(kept[-1], text=" ".join(own), end=max(kept[-1].start, last.end))
+    return kept
 
 
 def _advice(presence: SpeechPresence, settings: SpeechSettings) -> str:

@@ -138,6 +138,14 @@ class SpeechSettings:
         },
     )
 
+    min_word_probability: float = field(
+        default=0.5,
+        metadata={
+            "doc": "a transcript whose words Whisper gives a lower mean probability (0..1) than\n"
+            'this is not taken ("please tell me again")'
+        },
+    )
+
     def __post_init__(self) -> None:
         if self.beam_size < 1:
             raise ValueError(f"beam_size must be at least 1, not {self.beam_size}")
@@ -161,6 +169,10 @@ class SpeechSettings:
         if not 1.0 <= self.max_words_per_s <= 20.0:
             raise ValueError(
                 f"max_words_per_s must be between 1 and 20, not {self.max_words_per_s}"
+            )
+        if not 0.0 <= self.min_word_probability <= 1.0:
+            raise ValueError(
+                f"min_word_probability must be between 0 and 1, not {self.min_word_probability}"
             )
         if not 0.0 <= self.min_aligned_words <= 1.0:
             raise ValueError(

@@ -13,6 +13,7 @@ from dreamdraw.speech.guards import (
     repetition,
     transcript_rejection,
     unsure_tail,
+    words_after_voice,
 )
 
 SETTINGS = SpeechSettings()
@@ -166,3 +167,18 @@ def test_too_many_words_for_the_voice_reject_the_transcript():
     presence = _presence([(0.5, 1.5)])
     text = "one two three four five six seven eight nine ten eleven twelve thirteen"
     assert "words on" in transcript_rejection(text, [], presence, SETTINGS)
+
+
+def test_words_after_the_visitors_voice_ended_are_counted_from_the_end():
+    presence = _presence([(0.5, 3.0)])
+    said = [Word(0.6 + i * 0.5, 0.9 + i * 0.5, w, 0.9) for i, w in enumerate(["a", "whale"])]
+    invented = [Word(4.0 + i * 0.2, 4.1 + i * 0.2, w, 0.3) for i, w in enumerate(["see", "you"])]
+    assert words_after_voice(said + invented, presence) == 2
+    assert words_after_voice(said, presence) == 0
+
+
+def test_words_whisper_is_unsure_of_reject_the_transcript():
+    presence = _presence([(0.5, 4.0)])
+    words = [Word(0.5 + i * 0.4, 0.8 + i * 0.4, "word", 0.3) for i in range(8)]
+    reason = transcript_rejection("I think that we are all over", words, presence, SETTINGS)
+    assert "unsure of its words" in reason
