@@ -130,6 +130,8 @@ def listen_command(
         click.echo(transcript.to_json())
     elif transcript.nothing_heard:
         click.echo(f"(nothing heard: {transcript.reason})")
+        if transcript.advice:
+            click.echo(transcript.advice)
     else:
         click.echo(transcript.text)
         if transcript.english and transcript.english != transcript.text:
