@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 from dreamdraw.speech import Transcript
+from dreamdraw.speech.guards import ADVICE_NO_VOICE
 from dreamdraw.speech.wer import word_error_rate
 
 from tests.cli_runner import run_cli as _run
@@ -49,6 +50,7 @@ def test_listen_to_silence_says_nothing_heard(capsys, tmp_path: Path):
     code, out, _ = _run(capsys, "listen", "--file", str(quiet))
     assert code == 0
     assert out.startswith("(nothing heard:")
+    assert out.splitlines()[1] == ADVICE_NO_VOICE
 
 
 def test_speech_options_come_from_the_venue_config(capsys, tmp_path: Path):
