@@ -242,7 +242,9 @@ def _load_checkpoint(open_clip, spec: str, path: Path, dev: torch.device) -> Cli
     if not path.exists():
         raise DrawingError(f"CLIP checkpoint {path} does not exist")
     if path.is_dir():
-        return _build(open_clip, f"local-dir:{path}", None, f"local-dir:{path.name}", dev)
+        clip = _build(open_clip, f"local-dir:{path}", None, f"local-dir:{path.name}", dev)
+        clip.weights_path = path
+        return clip
     name, tag = parse_clip_spec(spec)
     if name in ("test", "toy"):
         raise DrawingError(

@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import click
+from dreamdraw.installation.config import Config
 from dreamdraw.installation.context import AppContext, pass_app
 from tqdm import tqdm
 
@@ -19,6 +20,30 @@ _CONFIG_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Venue config file (TOML); the same as `dreamdraw --config FILE ...`.",
 )
+
+
+_CLIP_OPTION = click.option(
+    "--clip",
+    "clip_spec",
+    help="open_clip NAME:TAG instead of drawing.clip; toy:clip is the rehearsal model.",
+)
+_CLIP_CHECKPOINT_OPTION = click.option(
+    "--clip-checkpoint",
+    type=click.Path(exists=True, path_type=Path),
+    help="A local CLIP checkpoint (file, with --clip NAME; or an open_clip folder).",
+)
+_REHEARSE_OPTION = click.option(
+    "--rehearse",
+    is_flag=True,
+    help="Rehearse without downloaded weights: the toy CLIP, the packaged tiny.en, a "
+    "simulated plotter (the keyboard when no microphone is found).",
+)
+
+
+def _rehearsal_note(config: Config) -> str:
+    from dreamdraw.drawing.clip import TOY_LABEL
+
+    return f"rehearsal: drawing with {config.drawing.clip} ({TOY_LABEL}), simulated plotter"
 
 
 def _stop_on_signals() -> None:
@@ -40,6 +65,9 @@ def _stop_on_signals() -> None:
     "--simulate-plotter", is_flag=True, help="Plot on a simulated GRBL plotter (rehearsals)."
 )
 @click.option("--keyboard", is_flag=True, help="No microphone: visitors type their dreams.")
+@_CLIP_OPTION
+@_CLIP_CHECKPOINT_OPTION
+@_REHEARSE_OPTION
 @pass_app
 def run_command(
     app: AppContext,
@@ -47,13 +75,21 @@ def run_command(
     fullscreen: bool | None,
     simulate_plotter: bool,
     keyboard: bool,
+    clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    rehearse: bool,
 ) -> None:
     """Run the show: the kiosk, listening, drawing, plotting, archiving and analysis."""
     from dreamdraw.installation.kiosk import run_kiosk
+    from dreamdraw.installation.show_models import rehearsal_config, use_clip
     from dreamdraw.installation.venue import open_show
 
     app.use_config(config_path)
     config = app.config
+    if rehearse:
+        config = rehearsal_config(config)
+        click.echo(_rehearsal_note(config))
+    config = use_clip(config, clip_spec, str(clip_checkpoint) if clip_checkpoint else None)
     if fullscreen is not None:
         config = dataclasses.replace(
             config, kiosk=dataclasses.replace(config.kiosk, fullscreen=fullscreen)
@@ -96,6 +132,8 @@ def run_command(
     "clip_spec",
     help="CLIP model NAME:TAG; test:tiny runs offline with a random (not real) model.",
 )
+@_CLIP_CHECKPOINT_OPTION
+@_REHEARSE_OPTION
 @click.option(
     "--out",
     "out_dir",
@@ -109,13 +147,20 @@ def demo_command(
     text: str | None,
     wav: Path | None,
     clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    rehearse: bool,
     out_dir: Path | None,
 ) -> None:
     """Run one dream end to end: transcribe (--wav), draw, plot on a simulated plotter, archive, analyse."""
     from dreamdraw.installation.demo import demo_config, run_demo
+    from dreamdraw.installation.show_models import rehearsal_config, use_clip
 
     app.use_config(config_path)
-    config = demo_config(app.config, clip_spec)
+    config = rehearsal_config(app.config) if rehearse else app.config
+    if rehearse:
+        click.echo(_rehearsal_note(config))
+    config = use_clip(config, clip_spec, str(clip_checkpoint) if clip_checkpoint else None)
+    config = demo_config(config)
     if config.drawing.clip.startswith("test:"):
         click.echo(
             f"note: {config.drawing.clip} is a random-weight test model, not a real drawing model"
