@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from dreamdraw.archive.errors import ArchiveError
+from dreamdraw.archive.errors import ArchiveError, BlobUnavailable
 
 __all__ = ["BlobStore", "is_sha256"]
 
@@ -70,12 +70,20 @@ class BlobStore:
         return sha
 
     def get(self, sha: str) -> bytes:
+        """The bytes of blob `sha`, checked against their hash; BlobUnavailable otherwise."""
         try:
-            return self.path(sha).read_bytes()
+            data = self.path(sha).read_bytes()
         except FileNotFoundError:
-            raise ArchiveError(
-                f"blob {sha} is missing from {self.root}; run `dreamdraw archive check`"
+            raise BlobUnavailable(
+                f"blob {sha} is missing from {self.root}; run `dreamdraw archive check`", sha
             ) from None
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise BlobUnavailable(
+                f"blob {sha} in {self.root} is damaged (its bytes no longer match their hash); "
+                "restore it from a backup and run `dreamdraw archive check`",
+                sha,
+            )
+        return data
 
     def exists(self, sha: str) -> bool:
         return self.path(sha).is_file()

@@ -16,9 +16,20 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["audit_log", "curator_sessions", "curators", "metadata", "record_blobs", "records"]
+__all__ = [
+    "MAX_RECORD_ID",
+    "audit_log",
+    "curator_sessions",
+    "curators",
+    "metadata",
+    "record_blobs",
+    "records",
+]
 
 metadata = MetaData()
+
+# records.id is an INTEGER: 32 bits on PostgreSQL. No record has an id outside 1..this.
+MAX_RECORD_ID = 2**31 - 1
 
 records = Table(
     "records",

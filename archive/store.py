@@ -28,7 +28,7 @@ from dreamdraw.archive.database import (
 from dreamdraw.archive.errors import ArchiveError, RecordNotFound
 from dreamdraw.archive.images import make_thumbnail, media_type_of
 from dreamdraw.archive.record import PLOT_STATUSES, Consent, Record, as_utc, check_cluster
-from dreamdraw.archive.schema import audit_log, record_blobs, records
+from dreamdraw.archive.schema import MAX_RECORD_ID, audit_log, record_blobs, records
 from dreamdraw.archive.settings import ArchiveSettings
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _FIGURE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,48}")
 _WORD = re.compile(r"\w+")
+MAX_PER_PAGE = 1000
 
 
 @dataclass
@@ -351,23 +352,37 @@ class Archive:
     def get(self, record_id: int, *, include_hidden: bool = True) -> Record:
         """The record `record_id`; RecordNotFound when absent (or hidden, if not included)."""
         with self.engine.connect() as connection:
-            row = connection.execute(select(records).where(records.c.id == record_id)).first()
+            row = self._row(connection, record_id)
             if row is None or (row.hidden and not include_hidden):
                 raise RecordNotFound(f"no record {record_id} in the archive")
             return self._records(connection, [row])[0]
 
+    def _row(self, connection: Connection, record_id: int) -> Any:
+        # An id no record can have is not sent to the database (it may not fit its INTEGER).
+        if not 1 <= record_id <= MAX_RECORD_ID:
+            return None
+        return connection.execute(select(records).where(records.c.id == record_id)).first()
+
     def list(
         self, filter: RecordFilter | None = None, *, page: int = 1, per_page: int | None = None
     ) -> Page:
-        """One page of the records that match `filter`, newest first."""
+        """One page of the records that match `filter`, newest first.
+
+        `per_page` is 1-1000 (default: settings.page_size); a page past the last is empty.
+        """
         filter = filter or RecordFilter()
         per_page = per_page or self.settings.page_size
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ArchiveError(f"records per page must be 1-{MAX_PER_PAGE}, not {per_page}")
         page = max(1, page)
         where = self._where(filter)
         with self.engine.connect() as connection:
             total = connection.execute(
                 select(func.count()).select_from(records).where(*where)
             ).scalar_one()
+            if (page - 1) * per_page >= total:
+                # Past the end: no query whose offset the database might not even hold.
+                return Page([], total, page, per_page)
             rows = connection.execute(
                 select(records)
                 .where(*where)
@@ -602,7 +617,7 @@ class Archive:
             ]
 
     def _require(self, connection: Connection, record_id: int) -> Record:
-        row = connection.execute(select(records).where(records.c.id == record_id)).first()
+        row = self._row(connection, record_id)
         if row is None:
             raise RecordNotFound(f"no record {record_id} in the archive")
         return self._records(connection, [row])[0]

@@ -1,5 +1,6 @@
 """The curator web app: gallery, detail pages, curator actions, JSON API (FastAPI + Jinja2)."""
 
+import logging
 import math
 import secrets
 import tempfile
@@ -10,18 +11,25 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from dreamdraw.archive.blobs import is_sha256
-from dreamdraw.archive.errors import ArchiveError, RecordNotFound
+from dreamdraw.archive.errors import ArchiveError, BlobUnavailable, RecordNotFound
 from dreamdraw.archive.export import export_records, stream_csv, stream_jsonl
 from dreamdraw.archive.record import CLUSTERS, PLOT_STATUSES, Record
+from dreamdraw.archive.schema import MAX_RECORD_ID
 from dreamdraw.archive.store import Archive, RecordFilter
 from dreamdraw.archive.web.session import COOKIE_NAME, SessionCodec, new_csrf_token
 from dreamdraw.archive.web.throttle import LoginThrottle
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import Path as FastAPIPath
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -29,6 +37,7 @@ from starlette.responses import StreamingResponse
 __all__ = ["RecordOut", "RecordPage", "create_app"]
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 _PAGE_CSP = (
     "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -36,6 +45,13 @@ _PAGE_CSP = (
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "testserver"}
 # Stored files are shown as images only; as documents they may run nothing.
 _BLOB_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+# Every number the app takes has bounds: out of them is 422, never a database error.
+RecordId = Annotated[
+    int, FastAPIPath(ge=1, le=MAX_RECORD_ID, description="record id (1 to 2^31 - 1)")
+]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_RECORD_ID, description="page, from 1")]
 
 
 class RecordOut(BaseModel):
@@ -105,6 +121,8 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
     except ValueError:
         raise HTTPException(400, f"dates are YYYY-MM-DD, not {value!r}") from None
     if end:
+        if day == date.max:
+            return None  # nothing is archived after the last day of the calendar
         day += timedelta(days=1)
     return datetime.combine(day, time(), tzinfo=UTC)
 
@@ -233,8 +251,29 @@ def create_app(
 
     @app.exception_handler(ArchiveError)
     async def _archive_error(request: Request, exc: ArchiveError) -> Response:
+        if isinstance(exc, BlobUnavailable):
+            # The operator's message names server folders: it goes to the log, not the page.
+            log.warning("%s", exc)
+            message = "this file is missing or damaged in the archive"
+            return await _http_error(request, HTTPException(404, message))
         status = 404 if isinstance(exc, RecordNotFound) else 400
         return await _http_error(request, HTTPException(status, str(exc)))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(
+            f"{error['loc'][-1]}: {error['msg']}".replace("record_id", "record id")
+            for error in exc.errors()
+        )
+        return await _http_error(request, HTTPException(422, problems))
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        log.error("archive database error: %s", exc.orig)
+        message = "the archive database cannot be read just now; the server log says why"
+        return await _http_error(request, HTTPException(503, message))
 
     def _curator(request: Request) -> str | None:
         return None if public else request.state.curator
@@ -274,7 +313,7 @@ def create_app(
 
     # -- pages -----------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
-    def gallery(request: Request, filters: Filters, page: int = 1) -> Response:
+    def gallery(request: Request, filters: Filters, page: PageNumber = 1) -> Response:
         curator = _curator(request) is not None
         result = archive.list(filters.record_filter(curator=curator), page=page)
         return templates.TemplateResponse(
@@ -290,7 +329,7 @@ def create_app(
         )
 
     @app.get("/records/{record_id}", include_in_schema=False)
-    def detail(request: Request, record_id: int) -> Response:
+    def detail(request: Request, record_id: RecordId) -> Response:
         record = _visible(request, record_id)
         curator = _curator(request)
         return templates.TemplateResponse(
@@ -384,17 +423,21 @@ def create_app(
 
     # -- curator actions -------------------------------------------------------------
     @app.post("/records/{record_id}/label", include_in_schema=False)
-    def relabel(record_id: int, curator: Curator, label: Annotated[str, Form()] = "") -> Response:
+    def relabel(
+        record_id: RecordId, curator: Curator, label: Annotated[str, Form()] = ""
+    ) -> Response:
         archive.relabel(record_id, label or None, actor=curator)
         return RedirectResponse(f"/records/{record_id}", status_code=303)
 
     @app.post("/records/{record_id}/hide", include_in_schema=False)
-    def hide(record_id: int, curator: Curator, hidden: Annotated[str, Form()] = "1") -> Response:
+    def hide(
+        record_id: RecordId, curator: Curator, hidden: Annotated[str, Form()] = "1"
+    ) -> Response:
         archive.hide(record_id, hidden == "1", actor=curator)
         return RedirectResponse(f"/records/{record_id}", status_code=303)
 
     @app.get("/records/{record_id}/delete", include_in_schema=False)
-    def confirm_delete(request: Request, record_id: int) -> Response:
+    def confirm_delete(request: Request, record_id: RecordId) -> Response:
         if public:
             raise HTTPException(403, "this archive is read-only")
         if _curator(request) is None:
@@ -405,7 +448,9 @@ def create_app(
         )
 
     @app.post("/records/{record_id}/delete", include_in_schema=False)
-    def delete(record_id: int, curator: Curator, confirm: Annotated[str, Form()] = "") -> Response:
+    def delete(
+        record_id: RecordId, curator: Curator, confirm: Annotated[str, Form()] = ""
+    ) -> Response:
         if confirm != "yes":
             return RedirectResponse(f"/records/{record_id}/delete", status_code=303)
         archive.delete(record_id, actor=curator)
@@ -454,7 +499,7 @@ def create_app(
     def api_records(
         request: Request,
         filters: Filters,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: PageNumber = 1,
         per_page: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> RecordPage:
         """Records matching the filters, newest first, one page at a time."""
@@ -473,7 +518,7 @@ def create_app(
         tags=["records"],
         responses={404: {"description": "no such record (or hidden)"}},
     )
-    def api_record(request: Request, record_id: int) -> RecordOut:
+    def api_record(request: Request, record_id: RecordId) -> RecordOut:
         """One record with its transcript texts, drawing parameters and analysis results."""
         return _record_out(_visible(request, record_id), full=True)
 

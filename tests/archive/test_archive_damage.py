@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from dreamdraw.archive import ArchiveError, check_archive, open_archive
+from dreamdraw.archive import ArchiveError, ArchiveSettings, check_archive, open_archive
 
 from tests.archive.archive_samples import add_dream
 from tests.cli_runner import run_cli
@@ -137,3 +137,16 @@ def test_a_healthy_database_has_no_database_problems(copy_dir: Path) -> None:
     with open_archive(copy_dir) as archive:
         report = check_archive(archive)
     assert report.database == [] and report.ok
+
+
+def test_the_web_app_answers_503_over_damaged_pages_naming_no_path(copy_dir: Path) -> None:
+    from dreamdraw.archive import create_app
+    from fastapi.testclient import TestClient
+
+    damage(copy_dir / "archive.db", "garbage pages")
+    with open_archive(copy_dir, settings=ArchiveSettings(page_size=100)) as archive:
+        client = TestClient(create_app(archive), raise_server_exceptions=False)
+        for path in ("/", "/api/records?per_page=100"):
+            response = client.get(path)
+            assert response.status_code == 503
+            assert str(copy_dir) not in response.text
