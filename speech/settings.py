@@ -117,7 +117,7 @@ class SpeechSettings:
         default=None,
         metadata={
             "doc": "the room's speech-band level (dBFS) from `dreamdraw speech calibrate`; unset:\n"
-            "listening measures it while nobody speaks (a file alone is then not judged)"
+            "listening measures it while nobody speaks; a file is then transcribed without it"
         },
     )
     room_margin_db: float = field(
