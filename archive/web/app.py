@@ -5,6 +5,7 @@ import math
 import secrets
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -469,7 +470,9 @@ def create_app(
         until: Annotated[str | None, Form()] = None,
     ) -> Response:
         chosen = FilterParams(q, cluster, label, venue, language, since, until)
-        record_filter = chosen.record_filter(curator=False)
+        # The same records as `dreamdraw archive export`: research consent decides (the
+        # export functions add it), public-display consent does not, hidden ones stay out.
+        record_filter = replace(chosen.record_filter(curator=True), include_hidden=False)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         if format == "csv":
             return StreamingResponse(

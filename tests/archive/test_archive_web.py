@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -11,7 +12,15 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from dreamdraw.archive import Archive, ArchiveSettings, Consent, Record, create_app, open_archive
+from dreamdraw.archive import (
+    Archive,
+    ArchiveSettings,
+    Consent,
+    Record,
+    create_app,
+    export_records,
+    open_archive,
+)
 from fastapi.testclient import TestClient
 
 from tests.archive.archive_samples import add_dream, drawing_png
@@ -359,6 +368,34 @@ def test_curator_exports_the_current_filter_as_csv(
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [row["dream"] for row in rows] == ["ein Wal flog über Berlin"]
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl", "parquet"])
+def test_the_web_export_holds_the_same_records_as_the_cli_export(
+    archive: Archive, client: TestClient, tmp_path: Path, format: str
+) -> None:
+    add_dream(archive, "for research, not for the gallery", seed=31,
+              consent=Consent(public=False, research=True))  # fmt: skip
+    add_dream(archive, "for the gallery, not for research", seed=32,
+              consent=Consent(public=True, research=False))  # fmt: skip
+    hidden = add_dream(archive, "hidden by a curator", seed=33)
+    archive.hide(hidden.id, actor="ann")
+    add_dream(archive, "an ordinary dream", seed=34)
+    token = _login(client)
+    response = client.post("/export", data={"format": format, "csrf_token": token})
+    if format == "parquet":
+        web = pq.read_table(io.BytesIO(response.content)).column("dream").to_pylist()
+    elif format == "csv":
+        web = [row["dream"] for row in csv.DictReader(io.StringIO(response.text))]
+    else:
+        web = [json.loads(line)["dream"] for line in response.text.splitlines()]
+    cli = [row["dream"] for row in csv.DictReader(io.StringIO(_cli_export(archive, tmp_path)))]
+    assert web == cli == ["for research, not for the gallery", "an ordinary dream"]
+
+
+def _cli_export(archive: Archive, tmp_path: Path) -> str:
+    export_records(archive, "csv", tmp_path / "cli")
+    return (tmp_path / "cli" / "records.csv").read_text(encoding="utf-8")
 
 
 def test_curator_exports_parquet(archive: Archive, client: TestClient, record: Record) -> None:
