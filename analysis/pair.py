@@ -65,6 +65,7 @@ class PairAnalysis:
     figures: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
     seconds: float = 0.0
+    model_label: str | None = None  # in words, when the model is not real (random, toy)
 
     @property
     def display_name(self) -> str:
@@ -202,6 +203,13 @@ def analyse_pair(
     )
     assignment = assign_cluster(evidence, s)
     rationale = assignment.rationale
+    if clip.is_random:
+        rationale = (
+            f"Measured with {clip.model_id}, a {clip.label}: this cluster and its confidence "
+            f"mean nothing. {rationale}"
+        )
+    elif clip.label:
+        rationale = f"Measured with {clip.model_id}, a {clip.label}. {rationale}"
     if tokens.dropped:
         rationale += (
             f" The dream was truncated to the model's {clip.context_length}-token context; "
@@ -213,6 +221,7 @@ def analyse_pair(
         truncated_words=tokens.dropped,
         model_id=clip.model_id,
         model_is_random=clip.is_random,
+        model_label=clip.label,
         alignment=alignment,
         concepts=concepts,
         typography=typography,

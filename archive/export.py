@@ -50,6 +50,11 @@ EXPORT_FIELDS: dict[str, tuple[pa.DataType, str]] = {
     "seed": (pa.int64(), "random seed of the drawing"),
     "mode": (pa.string(), "drawing mode (classic or plotter)"),
     "model_id": (pa.string(), "CLIP model that drew it"),
+    "model_note": (
+        pa.string(),
+        "empty for real CLIP weights; else what the model was, in words (random-weight test "
+        "model, toy CLIP of rehearsals): its scores and clusters say nothing about the dream",
+    ),
     "strokes": (pa.int64(), "number of strokes in the drawing"),
     "canvas_width": (pa.int64(), "drawing canvas width, px"),
     "canvas_height": (pa.int64(), "drawing canvas height, px"),
@@ -91,6 +96,10 @@ def export_row(record: Record, image_file: str = "", svg_file: str = "") -> dict
         "seed": _int_or_none(drawing.get("seed")),
         "mode": str(drawing.get("mode", "")),
         "model_id": str(drawing.get("model_id", "")),
+        "model_note": str(
+            drawing.get("model_label")
+            or ("random-weight test model" if drawing.get("model_is_random") else "")
+        ),
         "strokes": len(drawing.get("strokes", []) or []),
         "canvas_width": _int_or_none(drawing.get("canvas_width")),
         "canvas_height": _int_or_none(drawing.get("canvas_height")),

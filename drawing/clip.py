@@ -28,8 +28,11 @@ __all__ = [
     "ClipModel",
     "DEFAULT_CLIP",
     "TEST_MODEL",
+    "RANDOM_LABEL",
+    "TOY_LABEL",
     "TOY_MODEL",
     "clip_cache_root",
+    "clip_spec_label",
     "find_clip_weights",
     "is_torchscript",
     "load_clip",
@@ -139,6 +142,17 @@ def parse_clip_spec(spec: str) -> tuple[str, str | None]:
     if name in ("local-dir", "hf-hub"):
         return spec, None
     return name, (tag or None) if sep else None
+
+
+def clip_spec_label(spec: str) -> str | None:
+    """What the model a CLIP spec names is, in words, when it is not real weights (random or
+    toy), known before loading it; None for pretrained tags and checkpoints."""
+    name, tag = parse_clip_spec(spec)
+    if name == "toy":
+        return TOY_LABEL
+    if name == "test" or tag == "random":
+        return RANDOM_LABEL
+    return None
 
 
 def pretrained_options(name: str, tag: str | None) -> dict[str, bool]:

@@ -257,6 +257,7 @@ def draw(
         },
         model_id=clip.model_id,
         model_is_random=clip.is_random,
+        model_label=clip.label,
     )
 
     scores: list[tuple[int, float]] = []

@@ -121,6 +121,7 @@ class Drawing:
     model_is_random: bool = False
     scores: list[tuple[int, float]] = field(default_factory=list)
     final_score: float | None = None
+    model_label: str | None = None  # in words, when the model is not real (random, toy)
 
     def __post_init__(self) -> None:
         if self.canvas_width < 1 or self.canvas_height < 1:
@@ -218,9 +219,10 @@ class Drawing:
         return attrs
 
     def _description(self) -> str:
-        label = (
-            " (random-weight test model, not a real drawing model)" if self.model_is_random else ""
+        note = self.model_label or (
+            "random-weight test model, not a real drawing model" if self.model_is_random else ""
         )
+        label = f" ({note})" if note else ""
         return f"dreamdraw {self.mode} drawing, model {self.model_id}{label}, seed {self.seed}"
 
     # -- raster ----------------------------------------------------------------------

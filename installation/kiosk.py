@@ -13,6 +13,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402 - the environment above must be set first
 from dreamdraw.drawing import Drawing  # noqa: E402
+from dreamdraw.drawing.clip import clip_spec_label  # noqa: E402
 from dreamdraw.installation.orchestrator import Show, clean_dream  # noqa: E402
 from dreamdraw.installation.settings import KioskSettings  # noqa: E402
 from dreamdraw.installation.states import State  # noqa: E402
@@ -358,6 +359,13 @@ class Kiosk:
             status = f"ATTENDANT: put in {show.pen_change.label()}, then press F2"
         f = self.fonts["small"]
         surface.blit(f.render(status, True, self.dim), (_MARGIN, surface.get_height() - _MARGIN))
+        note = clip_spec_label(self.show.config.drawing.clip)
+        if note:  # visitors are told when the drawing model is a toy or has random weights
+            line = f"drawn by {self.show.config.drawing.clip}: {note}"
+            surface.blit(
+                f.render(line, True, self.accent),
+                (_MARGIN, surface.get_height() - _MARGIN - f.get_linesize()),
+            )
 
 
 def run_kiosk(show: Show, settings: KioskSettings | None = None) -> None:

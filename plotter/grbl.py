@@ -27,6 +27,7 @@ log = logging.getLogger("dreamdraw.plotter.grbl")
 
 BANNER = re.compile(r"Grbl\s+\S+")
 _STATUS = re.compile(r"<([^>]*)>")
+_MOVE = re.compile(r"G[01]X(-?[\d.]+)Y(-?[\d.]+)")
 SOFT_RESET, STATUS_QUERY, FEED_HOLD, CYCLE_START = b"\x18", b"?", b"!", b"~"
 # The planner is 16 blocks in GRBL 1.1 (one kept free).
 _PLANNER_BLOCKS = 15
@@ -71,6 +72,11 @@ class GrblDriver(Driver):
         self.lost_oks = 0
         self.max_in_flight = 0
         self.machine_xy: tuple[float, float] | None = None  # last reported MPos
+        self.cycle_restarts = 0  # times GRBL stopped mid-move and a cycle start resumed it
+        self.planner_blocks = _PLANNER_BLOCKS
+        self._wco = (0.0, 0.0)  # GRBL's last reported work coordinate offset
+        self._planned_xy: tuple[float, float] | None = None
+        self._absolute = True
         self._last_end: tuple[float, float] | None = None  # where the last stroke ended
 
     # -- coordinates ---------------------------------------------------------------------
@@ -294,6 +300,21 @@ class GrblDriver(Driver):
             return
         sent = self._queue.popleft()
         self._in_flight -= sent.size
+        self._track_target(sent.text)
+
+    def _track_target(self, text: str) -> None:
+        """Keep where the last motion GRBL accepted ends (work mm); `ok` means it is planned."""
+        if text in ("G90", "G91"):
+            self._absolute = text == "G90"
+            return
+        move = _MOVE.match(text)
+        if move is None:
+            return
+        x, y = float(move.group(1)), float(move.group(2))
+        if self._absolute or self._planned_xy is None:
+            self._planned_xy = (x, y) if self._absolute else None
+        else:
+            self._planned_xy = (self._planned_xy[0] + x, self._planned_xy[1] + y)
 
     def _on_error(self, line: str) -> None:
         code = _code(line)
@@ -332,19 +353,67 @@ class GrblDriver(Driver):
         fields = parse_status(line)
         self._status_asked = None
         state = fields.get("state", "Unknown")
-        pos = fields.get("MPos") or fields.get("WPos")
+        work = self._work_position(fields)
         x = y = None
-        if pos:
-            try:
-                mx, my = (float(v) for v in pos.split(",")[:2])
-                self.machine_xy = (mx, my)
-                ((x, y),) = self.paper_from_device(np.array([[mx, my]]))
-            except ValueError:
-                pass
+        if work is not None:
+            ((x, y),) = self.paper_from_device(np.array([work]))
         self.status = DeviceStatus(state=state, x=x, y=y, pen_down=self.pen_is_down, detail=line)
         if state == "Alarm" and self._in_job:
             raise DeviceFault("GRBL is in alarm state")
+        if self._restart_stalled_cycle(fields, work):
+            return
         self._maybe_probe(fields)
+
+    def _work_position(self, fields: dict[str, str]) -> tuple[float, float] | None:
+        """The pen in work coordinates (mm) from `MPos` or `WPos`, whichever `$10` asks for.
+
+        GRBL sends the work offset (`WCO:`) only now and then; the last one is kept.
+        """
+        try:
+            if "WCO" in fields:
+                wx, wy = (float(v) for v in fields["WCO"].split(",")[:2])
+                self._wco = (wx, wy)
+            if "MPos" in fields:
+                mx, my = (float(v) for v in fields["MPos"].split(",")[:2])
+                self.machine_xy = (mx, my)
+                return (mx - self._wco[0], my - self._wco[1])
+            if "WPos" in fields:
+                px, py = (float(v) for v in fields["WPos"].split(",")[:2])
+                self.machine_xy = (px + self._wco[0], py + self._wco[1])
+                return (px, py)
+        except ValueError:
+            pass
+        return None
+
+    def _restart_stalled_cycle(
+        self, fields: dict[str, str], work: tuple[float, float] | None
+    ) -> bool:
+        """Idle with motion still queued: the step generator ran dry and GRBL ended the cycle.
+
+        GRBL restarts a cycle by itself only while it reads new lines; inside a sync (`M3`,
+        `M5`, `G4`) it would wait for ever, so a cycle start (`~`) resumes the queued motion
+        where it stopped. Seen as Bf's planner count or, without Bf, as a pen short of the
+        last planned target. True when it sent one.
+        """
+        if fields.get("state") != "Idle" or not self._queue:
+            return False
+        buffers = fields.get("Bf")
+        if buffers:
+            try:
+                queued = int(buffers.split(",")[0]) < self.planner_blocks
+            except ValueError:
+                return False
+        elif work is not None and self._planned_xy is not None:
+            queued = float(np.hypot(*np.subtract(work, self._planned_xy))) > 0.01
+        else:
+            return False
+        if not queued:
+            return False
+        self.cycle_restarts += 1
+        log.warning("GRBL went idle with motion still queued (planner ran dry); cycle start")
+        self._link().write(CYCLE_START)
+        self._last_progress = time.monotonic()
+        return True
 
     def _maybe_probe(self, fields: dict[str, str]) -> None:
         """Idle with empty buffers while we still wait for replies: they were lost.

@@ -106,10 +106,8 @@ def draw_command(
         if bar is not None:
             bar.close()
     paths = drawing.write(out_dir, png_width)
-    if drawing.model_is_random:
-        click.echo(
-            f"note: {drawing.model_id} is a random-weight test model, not a real drawing model"
-        )
+    if drawing.model_label:
+        click.echo(f"note: {drawing.model_id} is a {drawing.model_label}")
     pruned = drawing.settings.get("strokes_pruned")
     strokes = f"{len(drawing.strokes)} strokes" + (f", {pruned} pruned" if pruned else "")
     click.echo(

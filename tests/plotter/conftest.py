@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from dreamdraw.plotter import PlotterSettings, Toolpath, plan_toolpath
 
+from tests.plotter.firmware import Firmware, FirmwareKit
 from tests.plotter.plotter_samples import random_drawing
 
 
@@ -33,3 +37,19 @@ def small_toolpath() -> Toolpath:
     """Six short strokes with one pen: what the fault tests plot again and again."""
     svg = random_drawing(seed=3, strokes=6, pens=1).to_svg()
     return plan_toolpath(svg, PlotterSettings(optimize_time_s=0.05))
+
+
+@pytest.fixture(scope="session")
+def firmware_kit(tmp_path_factory: pytest.TempPathFactory) -> FirmwareKit:
+    """The GRBL 1.1h firmware built once per session (skips, or fails on CI, without the kit)."""
+    return FirmwareKit.build(tmp_path_factory.mktemp("grbl-sim"))
+
+
+@pytest.fixture
+def firmware(firmware_kit: FirmwareKit, tmp_path: Path) -> Iterator[Firmware]:
+    """The real firmware on a pty in this test's own folder, at its default settings."""
+    served = Firmware(firmware_kit, tmp_path / "grbl").start()
+    try:
+        yield served
+    finally:
+        served.kill()
