@@ -20,12 +20,24 @@ def _pyplot():
     return plt
 
 
+def _save(fig, path: str | Path, note: str | None) -> Path:
+    """Write the figure as PNG; `note` (what the model was, when not real) is printed along its
+    bottom edge and stored as the PNG's Description."""
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=8, color="#c8102e", parse_math=False)
+    path = Path(path)
+    fig.savefig(path, dpi=100, metadata={"Description": note or ""})
+    return path
+
+
 def _label(text: str, limit: int = 40) -> str:
     # Visitor words: shown literally (no mathtext), shortened.
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def plot_word_heatmaps(result: InteractionResult, image: Tensor, path: str | Path) -> Path:
+def plot_word_heatmaps(
+    result: InteractionResult, image: Tensor, path: str | Path, note: str | None = None
+) -> Path:
     """One panel per word: its interaction with each patch (order 2; else the patch values)
     over the drawing; image [3, S, S] in [0, 1]. Red supports the match, blue opposes it."""
     plt = _pyplot()
@@ -57,8 +69,7 @@ def plot_word_heatmaps(result: InteractionResult, image: Tensor, path: str | Pat
         )
     fig.suptitle(f"FIXLIP word x patch interactions (p = {result.p:g}, R² = {_r2(result)})")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
+    path = _save(fig, path, note)
     plt.close(fig)
     return path
 
@@ -67,7 +78,9 @@ def _r2(result: InteractionResult) -> str:
     return "n/a" if result.r2 is None else f"{result.r2:.2f}"
 
 
-def plot_top_interactions(result: InteractionResult, path: str | Path, k: int = 12) -> Path:
+def plot_top_interactions(
+    result: InteractionResult, path: str | Path, k: int = 12, note: str | None = None
+) -> Path:
     """Bar chart of the k strongest word x patch interactions."""
     plt = _pyplot()
     pairs = result.top_image_text(k) if result.interactions is not None else []
@@ -86,14 +99,16 @@ def plot_top_interactions(result: InteractionResult, path: str | Path, k: int = 
     ax.set_xlabel(f"interaction ({result.value})")
     ax.set_title("strongest word × patch interactions")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
+    path = _save(fig, path, note)
     plt.close(fig)
     return path
 
 
 def plot_concepts(
-    shares: dict[str, float], gray_change: dict[str, float], path: str | Path
+    shares: dict[str, float],
+    gray_change: dict[str, float],
+    path: str | Path,
+    note: str | None = None,
 ) -> Path:
     """Caption probability per concept family, in colour and the change in grayscale."""
     plt = _pyplot()
@@ -108,7 +123,6 @@ def plot_concepts(
     ax.legend()
     ax.set_title("caption probability per concept family")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
+    path = _save(fig, path, note)
     plt.close(fig)
     return path

@@ -237,15 +237,23 @@ def analyse_pair(
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         if s.figures:
+            note = f"measured with {clip.model_id}, a {clip.label}" if clip.label else None
             figures = [
                 plot_concepts(
-                    concepts.family_share, concepts.grayscale_change, out / "concepts.png"
+                    concepts.family_share,
+                    concepts.grayscale_change,
+                    out / "concepts.png",
+                    note=note,
                 )
             ]
             if result is not None:
-                figures.append(plot_word_heatmaps(result, square, out / "fixlip_words.png"))
+                figures.append(
+                    plot_word_heatmaps(result, square, out / "fixlip_words.png", note=note)
+                )
                 if result.interactions is not None:
-                    figures.append(plot_top_interactions(result, out / "fixlip_top_pairs.png"))
+                    figures.append(
+                        plot_top_interactions(result, out / "fixlip_top_pairs.png", note=note)
+                    )
             analysis.figures = [f.name for f in figures]
         analysis.seconds = time.perf_counter() - started
         analysis.save(out)

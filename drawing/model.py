@@ -243,12 +243,16 @@ class Drawing:
         return paths
 
     def to_png(self, path: str | Path, width_px: int | None = None) -> None:
-        """Write a PNG at any resolution (default: the canvas size)."""
+        """Write a PNG at any resolution (default: the canvas size); its Description says how
+        it was made (model, and in words when the model is not real)."""
         from PIL import Image
+        from PIL.PngImagePlugin import PngInfo
 
         image = self.render(width_px)
         array = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
-        Image.fromarray(array, "RGB").save(path)
+        info = PngInfo()
+        info.add_text("Description", self._description())
+        Image.fromarray(array, "RGB").save(path, pnginfo=info)
 
 
 def _hex(v: float) -> str:

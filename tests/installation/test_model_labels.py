@@ -65,10 +65,13 @@ def curator_page(data: Path) -> str:
     return page.text
 
 
-def test_a_toy_drawing_says_so_in_its_json_and_svg(toy_data):
+def test_a_toy_drawing_says_so_in_its_json_svg_and_png(toy_data):
+    from PIL import Image
+
     folder = toy_data / "demo" / "000001"
     assert json.loads((folder / "drawing.json").read_text())["model_label"] == TOY_LABEL
     assert TOY_LABEL in (folder / "drawing.svg").read_text()
+    assert TOY_LABEL in Image.open(folder / "drawing.png").text["Description"]
 
 
 def test_a_toy_analysis_says_what_measured_it(toy_data):
@@ -131,3 +134,18 @@ def test_the_kiosk_tells_visitors_the_model_is_not_real(tmp_path, monkeypatch):
     finally:
         pygame.display.quit()
         show.stop()
+
+
+def test_analysis_figures_of_a_toy_model_say_so(toy_data, tmp_path):
+    from dreamdraw.analysis.pair import analyse_pair
+    from dreamdraw.analysis.settings import AnalysisSettings
+    from dreamdraw.drawing import Drawing, load_clip
+    from PIL import Image
+
+    drawing = Drawing.load(toy_data / "demo" / "000001" / "drawing.json")
+    settings = AnalysisSettings(clip="toy:clip", fixlip=False, figures=True)
+    result = analyse_pair("a red house", drawing, load_clip("toy:clip"), settings, out_dir=tmp_path)
+    assert result.figures
+    for name in result.figures:
+        note = Image.open(tmp_path / name).text["Description"]
+        assert note == f"measured with toy:clip, a {TOY_LABEL}"
