@@ -100,7 +100,12 @@ class Firmware:
         # runs dry mid-move and the firmware stalls. A higher priority (where allowed) keeps it
         # in time.
         self.process = subprocess.Popen(
-            [*_PRIORITY, self.kit.socat, f"PTY,raw,echo=0,link={self.port}", f"EXEC:'{command}',pty,raw,echo=0"],
+            [
+                *_PRIORITY,
+                self.kit.socat,
+                f"PTY,raw,echo=0,link={self.port}",
+                f"EXEC:'{command}',pty,raw,echo=0",
+            ],
             cwd=self.folder,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -212,11 +217,14 @@ class Firmware:
         """
         samples = self.samples(steps_per_mm)
         down = samples[:, 3] > 0
-        # A PWM dropout shorter than a servo can follow (the stepper restarting after it
-        # ran dry clears it for a few ms) does not lift the pen.
+        # The PWM drops while the stepper stands after running dry, and for a few ms as it
+        # restarts. A dropout shorter than a servo can follow, or one during which the
+        # carriage stays within two steps, leaves the same line on the paper: one path.
         edges = np.flatnonzero(np.diff(down.astype(int)))
         for lift, lower in zip(edges[:-1], edges[1:], strict=True):
-            if down[lift] and samples[lower + 1, 0] - samples[lift + 1, 0] < SERVO_RESPONSE_S:
+            gap = samples[lift : lower + 2]
+            moved = float(np.abs(gap[:, 1:3] - gap[0, 1:3]).max()) * steps_per_mm
+            if down[lift] and (gap[-1, 0] - gap[1, 0] < SERVO_RESPONSE_S or moved <= 2.5):
                 down[lift + 1 : lower + 1] = True
         paths: list[np.ndarray] = []
         start: int | None = None
