@@ -460,7 +460,7 @@ def _use_cache_only_when_offline(timeout_s: float = 3.0) -> None:
 def _check_known(open_clip, name: str, tag: str | None, allow_untagged: bool = False) -> None:
     if name not in open_clip.list_models():
         raise DrawingError(
-            f"unknown CLIP model {name!r}; `dreamdraw models list --known` lists the known ones"
+            f"unknown CLIP model {name!r}; `dreamdraw models list --known` names the known ones"
         )
     if allow_untagged:
         return

@@ -22,6 +22,7 @@ __all__ = [
     "InstalledModel",
     "export_models",
     "import_models",
+    "known_models",
     "list_models",
     "model_roots",
     "pull_model",
@@ -78,6 +79,16 @@ def _repo_models() -> dict[str, tuple[Kind, str]]:
     for name, repo in WHISPER_REPOS.items():
         repos[repo] = ("whisper", name)
     return repos
+
+
+def known_models() -> list[tuple[Kind, str]]:
+    """(kind, name) of every model `pull_model` can fetch: open_clip's pretrained tags, then
+    faster-whisper's model names."""
+    import open_clip
+    from dreamdraw.speech.models import WHISPER_REPOS
+
+    clip: list[tuple[Kind, str]] = [("clip", tag) for tag in open_clip.list_pretrained(as_str=True)]
+    return clip + [("whisper", name) for name in WHISPER_REPOS]
 
 
 def _snapshots(root: Path) -> list[tuple[str, Path]]:

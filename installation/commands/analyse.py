@@ -46,7 +46,10 @@ def _settings_and_clip(
     except ValueError as exc:
         raise AnalysisError(str(exc)) from None
     return settings, load_clip(
-        settings.clip, settings.clip_checkpoint, resolve_device(settings.device)
+        settings.clip,
+        settings.clip_checkpoint,
+        resolve_device(settings.device),
+        app.config.drawing.clip_cache_dir,  # where `dreamdraw models pull|import` put them
     )
 
 

@@ -21,11 +21,18 @@ def models_group() -> None:
 
 @models_group.command("list")
 @click.option("--no-verify", is_flag=True, help="Do not check the files' sha256 (faster).")
+@click.option(
+    "--known", is_flag=True, help="List the names `pull` knows instead of the models here."
+)
 @pass_app
-def models_list(app: AppContext, no_verify: bool) -> None:
+def models_list(app: AppContext, no_verify: bool, known: bool) -> None:
     """The models present: kind, name, size, sha256 status and folder."""
-    from dreamdraw.installation.models import list_models, model_roots
+    from dreamdraw.installation.models import known_models, list_models, model_roots
 
+    if known:
+        for kind, name in known_models():
+            click.echo(f"{kind:<8}{name}")
+        return
     models = list_models(app.config, verify=not no_verify)
     for model in models:
         click.echo(model.describe())

@@ -138,3 +138,51 @@ def test_run_offline_without_weights_is_one_line_naming_options_run_has(tmp_path
     )
     assert "--clip-checkpoint" in helped.stdout
     assert not (tmp_path / "None").exists()
+
+
+@pytest.mark.slow  # the explainability suite on ViT-B-32 on the CPU: about 30 s
+def test_analyse_reads_the_clip_from_the_configured_cache_dir(
+    vit_b32_hub_cache, hub_cache_at, tmp_path, capsys
+):
+    from PIL import Image
+
+    hub_cache_at(tmp_path / "empty-standard-cache")
+    config = tmp_path / "venue.toml"
+    config.write_text(f'[drawing]\nclip_cache_dir = "{vit_b32_hub_cache.root}"\n')
+    picture = tmp_path / "drawing.png"
+    sketch = Image.new("RGB", (224, 224), "white")
+    sketch.paste((200, 16, 46), (40, 80, 180, 200))  # a red block
+    sketch.save(picture)
+    code, out, err = dreamdraw(
+        capsys, "--config", str(config), "analyse", "pair", "a red house", str(picture),
+        "--out", str(tmp_path / "out"), "--no-fixlip", "--device", "cpu",
+    )  # fmt: skip
+    assert code == 0, err
+    analysis = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert analysis["model_id"] == "ViT-B-32:openai"
+
+
+def test_an_unknown_clip_name_points_to_the_list_of_known_ones(capsys):
+    code, _, err = dreamdraw(capsys, "draw", "x", "--out", "unused", "--clip", "ViT-B-99:openai")
+    assert code == 2 and "`dreamdraw models list --known`" in err
+    code, out, _ = dreamdraw(capsys, "models", "list", "--known")
+    assert code == 0
+    assert "clip    ViT-B-32:openai" in out.splitlines() and "whisper small" in out.splitlines()
+
+
+def test_export_then_import_carries_a_whisper_model_too(hub_cache_at, tmp_path, capsys):
+    from dreamdraw.speech.models import cached_whisper_dir, verify_whisper_dir
+
+    from tests.speech.whisper_cache import fabricate_whisper_hub
+
+    fabricate_whisper_hub(hub_cache_at(tmp_path / "online-hub"))
+    stick = tmp_path / "usb-stick"
+    code, out, err = dreamdraw(capsys, "models", "export", str(stick))
+    assert code == 0 and "exported whisper tiny.en" in out, err
+    venue_cache = hub_cache_at(tmp_path / "venue-hub")
+    code, out, err = dreamdraw(capsys, "models", "import", str(stick))
+    assert code == 0 and "imported whisper" in out and "sha256 ok" in out, err
+    folder = cached_whisper_dir("tiny.en")
+    assert folder is not None and folder.is_relative_to(venue_cache)
+    verify_whisper_dir("tiny.en", folder)  # against the manifest import wrote
+    assert (venue_cache / MANIFEST_NAME).is_file()

