@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dreamdraw.archive.errors import ArchiveError
+from dreamdraw.archive.errors import ArchiveError, BlobUnavailable, RecordNotFound
 from dreamdraw.archive.record import CLUSTERS, Record
 from dreamdraw.archive.spreadsheet import SpreadsheetCsvWriter
 from dreamdraw.archive.store import Archive, RecordFilter
@@ -68,11 +68,16 @@ _BATCH = 1000
 
 @dataclass
 class ExportResult:
-    """What an export wrote: the number of records and the files (data, datasheet)."""
+    """What an export wrote: the number of records and the files (data, datasheet).
+
+    `deleted_meanwhile`: records left out because a curator deleted them (and their files)
+    while the export was running.
+    """
 
     count: int
     files: list[Path] = field(default_factory=list)
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    deleted_meanwhile: int = 0
 
 
 def export_row(record: Record, image_file: str = "", svg_file: str = "") -> dict[str, Any]:
@@ -178,10 +183,23 @@ def export_records(
         if folder is not None:
             folder.mkdir(exist_ok=True)
 
+    deleted_meanwhile = 0
+
     def rows() -> Iterator[dict[str, Any]]:
+        nonlocal deleted_meanwhile
         for record in archive.iter_records(filter):
-            image_file = _write_blob(archive, record, "png", png_dir, out)
-            svg_file = _write_blob(archive, record, "svg", svg_dir, out)
+            try:
+                image_file = _write_blob(archive, record, "png", png_dir, out)
+                svg_file = _write_blob(archive, record, "svg", svg_dir, out)
+            except BlobUnavailable as exc:
+                if _still_names(archive, record, exc.sha):
+                    raise
+                # Deleted by a curator while the export ran: its files went, so does its row.
+                for folder, role in ((png_dir, "png"), (svg_dir, "svg")):
+                    if folder is not None:
+                        (folder / f"{record.id}.{role}").unlink(missing_ok=True)
+                deleted_meanwhile += 1
+                continue
             row = export_row(record, image_file, svg_file)
             for key in counts:
                 counts[key][row[key] or "(none)"] += 1
@@ -196,7 +214,24 @@ def export_records(
         count = _write_jsonl(rows(), data_file, imagefolder=format == "imagefolder")
     datasheet = out / "DATASHEET.md"
     datasheet.write_text(render_datasheet(count, counts, format, filter), encoding="utf-8")
-    return ExportResult(count=count, files=[data_file, datasheet], counts=counts)
+    return ExportResult(
+        count=count,
+        files=[data_file, datasheet],
+        counts=counts,
+        deleted_meanwhile=deleted_meanwhile,
+    )
+
+
+def _still_names(archive: Archive, record: Record, sha: str) -> bool:
+    """True when `record` is still archived and still names blob `sha`.
+
+    SQLite may give a deleted record's id to the next new record: the id alone does not say.
+    """
+    assert record.id is not None
+    try:
+        return sha in archive.get(record.id).blobs.values()
+    except RecordNotFound:
+        return False
 
 
 def _write_blob(archive: Archive, record: Record, role: str, folder: Path | None, out: Path) -> str:
