@@ -23,6 +23,7 @@ __all__ = [
     "curators",
     "metadata",
     "record_blobs",
+    "record_id_high_water",
     "records",
 ]
 
@@ -57,6 +58,16 @@ records = Table(
     Column("consent_public", Boolean, nullable=False),
     Column("consent_research", Boolean, nullable=False),
     Column("consent_audio", Boolean, nullable=False),
+)
+
+# SQLite only (migration 0003): the largest record id ever given. SQLite's own choice is
+# the largest id in the table plus one, which would give a deleted newest record's id (and
+# its audit entries) to the next record; PostgreSQL's sequence never goes back.
+record_id_high_water = Table(
+    "record_id_high_water",
+    metadata,
+    Column("one", Integer, primary_key=True),
+    Column("last_id", Integer, nullable=False),
 )
 
 record_blobs = Table(

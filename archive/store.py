@@ -28,7 +28,13 @@ from dreamdraw.archive.database import (
 from dreamdraw.archive.errors import ArchiveError, RecordNotFound
 from dreamdraw.archive.images import make_thumbnail, media_type_of
 from dreamdraw.archive.record import PLOT_STATUSES, Consent, Record, as_utc, check_cluster
-from dreamdraw.archive.schema import MAX_RECORD_ID, audit_log, record_blobs, records
+from dreamdraw.archive.schema import (
+    MAX_RECORD_ID,
+    audit_log,
+    record_blobs,
+    record_id_high_water,
+    records,
+)
 from dreamdraw.archive.settings import ArchiveSettings
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -329,6 +335,13 @@ class Archive:
         media: list[dict[str, tuple[str, int]]],
     ) -> list[int]:
         rows = [_row_values(r) for r in batch]
+        if self.dialect == "sqlite":
+            # Ids past every id ever given (write transactions run one at a time here).
+            last = connection.execute(select(record_id_high_water.c.last_id)).scalar_one()
+            top = max(last, connection.execute(select(func.max(records.c.id))).scalar() or 0)
+            for offset, row in enumerate(rows, start=1):
+                row["id"] = top + offset
+            connection.execute(update(record_id_high_water).values(last_id=top + len(rows)))
         result = connection.execute(
             insert(records).returning(records.c.id, sort_by_parameter_order=True), rows
         )

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def test_migrations_bring_a_new_database_to_the_head_revision(sqlite_archive: Ar
     assert {"records", "record_blobs", "curators", "curator_sessions", "audit_log"} <= tables
     with sqlite_archive.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         )
 
 
@@ -333,3 +334,42 @@ def test_import_records_inserts_in_bulk(sqlite_archive: Archive) -> None:
     assert count == 2500
     assert sqlite_archive.count() == 2500
     assert sqlite_archive.list(per_page=1).records[0].blobs == {"png": sha, "thumbnail": sha}
+
+
+def test_a_deleted_records_id_is_never_given_to_a_new_record(any_archive: Archive) -> None:
+    add_dream(any_archive, "the first dream", seed=1)
+    newest = add_dream(any_archive, "the newest dream", seed=2)
+    any_archive.delete(newest.id, actor="ann")
+    later = add_dream(any_archive, "a later dream", seed=3)
+    assert later.id > newest.id
+    assert any_archive.audit_log(later.id) == []
+
+
+def test_ids_are_not_reused_after_reopening_nor_by_imports(data_dir: Path) -> None:
+    with open_archive(data_dir) as archive:
+        first = add_dream(archive, "the first dream", seed=1)
+        newest = add_dream(archive, "the newest dream", seed=2)
+        archive.delete(newest.id, actor="ann")
+    with open_archive(data_dir) as archive:
+        assert archive.import_records([replace(archive.get(first.id), id=None)]) == 1
+        ids = sorted(r.id for r in archive.list().records)
+        assert ids[0] == first.id and ids[1] > newest.id
+        assert add_dream(archive, "a later dream", seed=3).id > ids[1]
+
+
+def test_an_older_archive_learns_its_deleted_ids_from_the_audit_log(data_dir: Path) -> None:
+    from alembic import command
+    from dreamdraw.archive.database import WRITE, _alembic_config
+
+    with open_archive(data_dir) as archive:
+        add_dream(archive, "the first dream", seed=1)
+        newest = add_dream(archive, "the newest dream", seed=2)
+        archive.delete(newest.id, actor="ann")
+        config = _alembic_config()
+        with archive.engine.connect() as connection:
+            connection.execution_options(**WRITE)
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.downgrade(config, "0002")
+    with open_archive(data_dir) as archive:
+        assert add_dream(archive, "a later dream", seed=3).id > newest.id
