@@ -121,6 +121,10 @@ class BlobStore:
         for path in paths:
             path.unlink(missing_ok=True)
 
+    def in_trash(self, sha: str) -> bool:
+        """True while blob `sha` sits in the trash (a delete in flight, or a dead writer's)."""
+        return any(self.trash_dir.glob(f"{self.path(sha).name}.*"))
+
     def trashed(self) -> dict[str, list[Path]]:
         """Discarded blobs not yet purged (a process died between discard and purge), by sha."""
         found: dict[str, list[Path]] = {}

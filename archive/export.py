@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -191,9 +192,7 @@ def export_records(
             try:
                 image_file = _write_blob(archive, record, "png", png_dir, out)
                 svg_file = _write_blob(archive, record, "svg", svg_dir, out)
-            except BlobUnavailable as exc:
-                if _still_names(archive, record, exc.sha):
-                    raise
+            except _DeletedMeanwhile:
                 # Deleted by a curator while the export ran: its files went, so does its row.
                 for folder, role in ((png_dir, "png"), (svg_dir, "svg")):
                     if folder is not None:
@@ -222,16 +221,33 @@ def export_records(
     )
 
 
-def _still_names(archive: Archive, record: Record, sha: str) -> bool:
-    """True when `record` is still archived and still names blob `sha`.
+class _DeletedMeanwhile(Exception):
+    """The record was deleted, with its files, after the export read it."""
 
-    SQLite may give a deleted record's id to the next new record: the id alone does not say.
+
+def _settled_blob(archive: Archive, record: Record, sha: str) -> bytes:
+    """Blob `sha` of `record`, waiting out a delete in flight; _DeletedMeanwhile if it went.
+
+    A delete moves the files it releases to the trash before its transaction commits, so for
+    a moment a record can still be read while its file is gone: wait until the delete
+    commits (the record is gone) or rolls back (the file is back), at most the busy timeout.
     """
     assert record.id is not None
-    try:
-        return sha in archive.get(record.id).blobs.values()
-    except RecordNotFound:
-        return False
+    deadline = time.monotonic() + archive.settings.busy_timeout_s
+    while True:
+        try:
+            return archive.blob(sha)
+        except BlobUnavailable:
+            try:
+                # By its files too: SQLite may give a deleted record's id to a newer one.
+                still_named = sha in archive.get(record.id).blobs.values()
+            except RecordNotFound:
+                still_named = False
+            if not still_named:
+                raise _DeletedMeanwhile from None
+            if not archive.blobs.in_trash(sha) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _write_blob(archive: Archive, record: Record, role: str, folder: Path | None, out: Path) -> str:
@@ -240,7 +256,7 @@ def _write_blob(archive: Archive, record: Record, role: str, folder: Path | None
     if folder is None or sha is None:
         return ""
     path = folder / f"{record.id}.{role}"
-    path.write_bytes(archive.blob(sha))
+    path.write_bytes(_settled_blob(archive, record, sha))
     return path.relative_to(out).as_posix()
 
 

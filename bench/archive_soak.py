@@ -107,6 +107,7 @@ def _worker(index: int, data_dir: str, seconds: float, start: Any, report: str) 
                         with_images=rng.random() < 0.5,
                     )
                     counts["exported_rows"] += result.count
+                    counts["export_rows_deleted_meanwhile"] += result.deleted_meanwhile
                 counts[op] += 1
             except RecordNotFound:
                 counts[f"{op}_target_deleted_meanwhile"] += 1
@@ -225,7 +226,10 @@ def run_soak(seconds: float, processes: int, root: Path) -> dict[str, Any]:
         "hides": counts["hide"],
         "exports": counts["export"],
         "exported_rows": counts["exported_rows"],
-        "targets_deleted_meanwhile": sum(v for k, v in counts.items() if "meanwhile" in k),
+        "export_rows_deleted_meanwhile": counts["export_rows_deleted_meanwhile"],
+        "relabel_hide_targets_deleted_meanwhile": sum(
+            v for k, v in counts.items() if k.endswith("_target_deleted_meanwhile")
+        ),
         "worker_errors": dict(errors),
         "http_requests": sum(statuses.values()),
         "http_statuses": {str(k): v for k, v in sorted(statuses.items())},

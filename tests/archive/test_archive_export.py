@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
+import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from dreamdraw.archive import CLUSTERS, Archive, Consent, Record, RecordFilter, export_records
+from dreamdraw.archive import (
+    CLUSTERS,
+    Archive,
+    ArchiveError,
+    Consent,
+    Record,
+    RecordFilter,
+    export_records,
+)
 from dreamdraw.archive.export import EXPORT_FIELDS
+from sqlalchemy import text
 
 from tests.archive.archive_samples import add_dream, drawing, drawing_png, transcript
 
@@ -143,3 +155,55 @@ def test_export_memory_does_not_grow_with_the_archive(
     large = _peak_export_bytes(sqlite_archive, tmp_path / "large")
     assert pq.read_metadata(tmp_path / "large" / "records.parquet").num_rows == 3000
     assert large < small * 1.5
+
+
+def _later(seconds: float, action: Callable[[], object]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: (time.sleep(seconds), action()))
+    thread.start()
+    return thread
+
+
+def test_an_export_waits_out_a_delete_that_rolls_back(
+    sqlite_archive: Archive, tmp_path: Path
+) -> None:
+    record = add_dream(sqlite_archive, "a dream whose delete fails", seed=5)
+    png = record.blobs["png"]
+    trashed = sqlite_archive.blobs.discard(png)
+    assert trashed is not None
+    restorer = _later(0.3, lambda: sqlite_archive.blobs.restore([(png, trashed)]))
+    result = export_records(sqlite_archive, "jsonl", tmp_path / "out", with_images=True)
+    restorer.join()
+    assert result.count == 1 and result.deleted_meanwhile == 0
+    assert (tmp_path / "out" / "images" / f"{record.id}.png").read_bytes() == drawing_png(5)
+
+
+def test_an_export_leaves_out_a_record_deleted_while_it_runs(
+    sqlite_archive: Archive, tmp_path: Path
+) -> None:
+    kept = add_dream(sqlite_archive, "a dream that stays", seed=6)
+    gone = add_dream(sqlite_archive, "a dream being deleted", seed=7)
+    trashed = sqlite_archive.blobs.discard(gone.blobs["png"])
+    assert trashed is not None
+
+    def commit_the_delete() -> None:
+        with sqlite_archive.engine.begin() as connection:
+            connection.execute(text("DELETE FROM records WHERE id = :id"), {"id": gone.id})
+        sqlite_archive.blobs.purge([trashed])
+
+    deleter = _later(0.3, commit_the_delete)
+    result = export_records(sqlite_archive, "csv", tmp_path / "out", with_images=True)
+    deleter.join()
+    assert result.count == 1 and result.deleted_meanwhile == 1
+    assert sorted(p.name for p in (tmp_path / "out" / "images").iterdir()) == [
+        f"{kept.id}.png",
+        f"{kept.id}.svg",
+    ]
+
+
+def test_an_export_of_a_record_whose_file_is_really_missing_fails_in_one_line(
+    sqlite_archive: Archive, tmp_path: Path
+) -> None:
+    record = add_dream(sqlite_archive, "a dream whose file was lost", seed=8)
+    sqlite_archive.blobs.path(record.blobs["png"]).unlink()
+    with pytest.raises(ArchiveError, match="is missing from"):
+        export_records(sqlite_archive, "csv", tmp_path / "out", with_images=True)
