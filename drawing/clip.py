@@ -225,6 +225,7 @@ def _load_cached(
 
     dev = torch.device(device)
     name, tag = parse_clip_spec(spec)
+    _register_tiny()  # the test model's architecture may also be named with a checkpoint
     if name == "toy" and not checkpoint:
         if tag != "clip":
             raise DrawingError(f"unknown toy model {spec!r}; the rehearsal model is {TOY_MODEL}")
@@ -236,7 +237,6 @@ def _load_cached(
     if name == "test":
         if tag != "tiny":
             raise DrawingError(f"unknown test model {spec!r}; the offline test model is test:tiny")
-        _register_tiny()
         return _build(open_clip, "dreamdraw-tiny", None, spec, dev, is_random=True)
     if tag == "random":  # any architecture with random weights (benchmarks)
         _check_known(open_clip, name, None, allow_untagged=True)

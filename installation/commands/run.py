@@ -40,10 +40,16 @@ _REHEARSE_OPTION = click.option(
 )
 
 
-def _rehearsal_note(config: Config) -> str:
-    from dreamdraw.drawing.clip import TOY_LABEL
+def _model_note(config: Config, rehearse: bool) -> str | None:
+    """The line that tells the technician what the show draws with, when it is not the real
+    thing (a rehearsal, a toy or random-weight CLIP); None otherwise."""
+    from dreamdraw.drawing.clip import clip_spec_label
 
-    return f"rehearsal: drawing with {config.drawing.clip} ({TOY_LABEL}), simulated plotter"
+    clip = config.drawing.clip
+    label = clip_spec_label(clip)
+    if rehearse:
+        return f"rehearsal: drawing with {clip} ({label or 'real weights'}), simulated plotter"
+    return f"note: {clip} is a {label}" if label else None
 
 
 def _stop_on_signals() -> None:
@@ -88,8 +94,9 @@ def run_command(
     config = app.config
     if rehearse:
         config = rehearsal_config(config)
-        click.echo(_rehearsal_note(config))
     config = use_clip(config, clip_spec, str(clip_checkpoint) if clip_checkpoint else None)
+    if note := _model_note(config, rehearse):
+        click.echo(note)
     if fullscreen is not None:
         config = dataclasses.replace(
             config, kiosk=dataclasses.replace(config.kiosk, fullscreen=fullscreen)
@@ -157,14 +164,10 @@ def demo_command(
 
     app.use_config(config_path)
     config = rehearsal_config(app.config) if rehearse else app.config
-    if rehearse:
-        click.echo(_rehearsal_note(config))
     config = use_clip(config, clip_spec, str(clip_checkpoint) if clip_checkpoint else None)
     config = demo_config(config)
-    if config.drawing.clip.startswith("test:"):
-        click.echo(
-            f"note: {config.drawing.clip} is a random-weight test model, not a real drawing model"
-        )
+    if note := _model_note(config, rehearse):
+        click.echo(note)
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, fraction: float) -> None:
