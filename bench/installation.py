@@ -18,6 +18,7 @@ from dreamdraw.drawing import load_clip
 from dreamdraw.installation.config import config_from_dict
 from dreamdraw.installation.orchestrator import Show
 from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.plotting_stage import PlotOutcome
 from dreamdraw.installation.rehearsal import rehearse, visitor_sounds
 from dreamdraw.plotter import FAULT_KINDS, Fault, GrblSimulator, compare_trace
 from dreamdraw.speech import ArraySource, load_engine
@@ -69,6 +70,8 @@ def main() -> None:
             microphone=lambda: ArraySource(next(sounds)),
             plotter=PlotterStation(config.plotter, simulator=simulator),
         )
+        plotted: list[PlotOutcome] = []
+        show.plotting.subscribe(plotted.append)
         show.start(status_page=False)
         started = time.monotonic()
         try:
@@ -78,10 +81,10 @@ def main() -> None:
             simulator.stop()
         wall = time.monotonic() - started
     # A fault may leave the stroke it interrupted drawn again, or a fragment of it.
-    traces = [compare_trace(o.toolpath, o.trace) for o in show.plotted]
+    traces = [compare_trace(o.toolpath, o.trace) for o in plotted]
     traces_ok = sum(
         1
-        for o, t in zip(show.plotted, traces, strict=True)
+        for o, t in zip(plotted, traces, strict=True)
         if not t.missing and len(t.drawn_more_than_once) + len(t.extra) <= o.faults
     )
     print(
@@ -96,7 +99,7 @@ def main() -> None:
                 "moderated": show.counters["moderated"],
                 "analysed": show.counters["analysed"],
                 "plotter_faults_fired": len(simulator.stats.faults),
-                "plots_surviving_faults": sum(1 for o in show.plotted if o.faults),
+                "plots_surviving_faults": sum(1 for o in plotted if o.faults),
                 "traces_matching": traces_ok,
                 "worker_failures": sum(
                     v for k, v in show.faults.counts.items() if k.endswith("_failed")

@@ -6,6 +6,9 @@ import dataclasses
 import json
 import logging
 import tempfile
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,14 +23,19 @@ from dreamdraw.analysis import (
     kmeans_report,
 )
 from dreamdraw.analysis.clusters import ClusterEvidence
-from dreamdraw.archive import Archive, ArchiveError, RecordFilter
+from dreamdraw.archive import Archive, ArchiveError, RecordFilter, RecordNotFound
 from dreamdraw.drawing import ClipModel, Drawing, DrawingError, DrawSettings, load_clip
+from dreamdraw.installation.disk_watch import is_disk_full
+from dreamdraw.installation.drawing_stage import DrawingStage
+from dreamdraw.installation.faults import FaultLog
+from dreamdraw.installation.stage import QueueStage
 from dreamdraw.speech import SpeechError, Transcript
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "AnalysedRecord",
+    "AnalysisStage",
     "analyse_and_store",
     "analyse_archive",
     "analysis_clip",
@@ -175,3 +183,53 @@ def kmeans_check(archive: Archive, filter: RecordFilter, out: Path, k: int = 4) 
     report["left_out_unreadable_evidence"] = skipped
     (out / "kmeans.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
+
+
+class AnalysisStage(QueueStage[tuple[int, Drawing, Transcript]]):
+    """Analyses archived pairs in the background; waits while a visitor watches a drawing.
+
+    Queue items are (record id, drawing, transcript). `on_disk_full(message)` is told when a
+    result could not be stored for want of space.
+    """
+
+    name = "analysis"
+
+    def __init__(
+        self,
+        settings: AnalysisSettings,
+        drawing: DrawingStage,
+        archive: Archive,
+        work_dir: Path,
+        faults: FaultLog,
+        stopping: threading.Event,
+        counters: Counter[str],
+        on_disk_full: Callable[[str], None],
+        maxsize: int,
+    ) -> None:
+        super().__init__(faults, stopping, maxsize)
+        self.settings = settings
+        self.drawing = drawing
+        self.archive = archive
+        self.work_dir = work_dir
+        self.counters = counters
+        self.on_disk_full = on_disk_full
+
+    def handle(self, item: tuple[int, Drawing, Transcript]) -> None:
+        record_id, drawing, transcript = item
+        while self.drawing.busy.is_set() and not self.stopping.is_set():
+            time.sleep(0.05)  # a visitor is watching a drawing: it has the processor first
+        clip = analysis_clip(self.settings, self.drawing.settings, self.drawing.clip)
+        try:
+            analyse_and_store(
+                self.archive, record_id, drawing, transcript, clip, self.settings, self.work_dir
+            )
+            self.counters["analysed"] += 1
+        except RecordNotFound:  # a curator deleted the pair meanwhile
+            self.counters["analysis_skipped"] += 1
+        except Exception as exc:
+            self.counters["analysis_failed"] += 1
+            if is_disk_full(exc):
+                self.on_disk_full(f"the analysis could not be stored: {exc}")
+            self.faults.report(
+                "analysis_failed", f"record {record_id}: {exc}", active=False, record=record_id
+            )

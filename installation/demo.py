@@ -11,6 +11,7 @@ from pathlib import Path
 from dreamdraw.drawing import Drawing
 from dreamdraw.installation.errors import ShowError
 from dreamdraw.installation.orchestrator import Show
+from dreamdraw.installation.plotting_stage import PlotOutcome
 from dreamdraw.installation.sections import Config
 from dreamdraw.installation.states import State
 from dreamdraw.installation.venue import open_show
@@ -90,6 +91,9 @@ def _one_dream(
     on_progress: Callable[[str, float], None] | None,
     timeout_s: float,
 ) -> DemoResult:
+    assert show.plotting is not None, "the demo plots on a simulated plotter"
+    outcomes: list[PlotOutcome] = []
+    show.plotting.subscribe(outcomes.append)
     if wav is not None:
         if not show.listen(FileSource(wav)):
             raise ShowError(f"the show cannot take a dream now: {show.status()['faults']}")
@@ -104,8 +108,8 @@ def _one_dream(
         raise ShowError(f"the dream was not drawn: {show.screen.message}")
 
     def drawn_or_failed() -> bool:
-        if on_progress is not None and show.draw_progress is not None:
-            p = show.draw_progress
+        p = show.drawing.progress
+        if on_progress is not None and p is not None:
             on_progress("drawing", p.iteration / p.iterations)
         return show.counters["archived"] + show.counters["draw_failed"] > 0
 
@@ -114,9 +118,10 @@ def _one_dream(
         raise ShowError(f"the drawing failed: {show.faults.snapshot() or show.screen.message}")
 
     def plotted() -> bool:
-        if on_progress is not None and show.plot_progress is not None:
-            on_progress("plotting", show.plot_progress.fraction)
-        return bool(show.plotted)
+        p = show.plotting.progress if show.plotting is not None else None
+        if on_progress is not None and p is not None:
+            on_progress("plotting", p.fraction)
+        return bool(outcomes)
 
     _wait(show, plotted, "the plotter", timeout_s)
     if show.config.show.analyse:
@@ -126,7 +131,7 @@ def _one_dream(
             "the analysis",
             timeout_s,
         )
-    outcome = show.plotted[0]
+    outcome = outcomes[0]
     record = show.archive.get(outcome.record_id)
     folder = out_dir or show.data_dir / "demo" / f"{outcome.record_id:06d}"
     drawing = Drawing.from_json(json.dumps(record.drawing))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable
 
 import torch
@@ -16,16 +17,22 @@ from dreamdraw.drawing import (
     draw,
     load_clip,
 )
+from dreamdraw.installation.dream import Dream
 from dreamdraw.installation.faults import FaultLog
 from dreamdraw.installation.settings import ShowSettings
+from dreamdraw.installation.stage import QueueStage
 
-__all__ = ["DrawFunction", "DrawingStage", "load_show_clip"]
+__all__ = ["DrawFunction", "Drawn", "DrawingStage", "load_show_clip"]
 
 log = logging.getLogger("dreamdraw.show.drawing")
 
 DrawFunction = Callable[
     [str, DrawSettings, ClipModel, Callable[[DrawProgress], None] | None], Drawing
 ]
+# (dream, drawing, note for the visitor): a dream was drawn.
+Drawn = Callable[[Dream, Drawing, str], None]
+# (dream, error): a dream could not be drawn.
+DrawFailed = Callable[[Dream, Exception], None]
 
 
 def load_show_clip(settings: DrawSettings, show: ShowSettings, faults: FaultLog) -> ClipModel:
@@ -52,11 +59,14 @@ def _is_out_of_memory(exc: BaseException) -> bool:
     )
 
 
-class DrawingStage:
-    """Draws dreams with the show's CLIP; degrades (fewer strokes, then the CPU) instead of failing.
+class DrawingStage(QueueStage[Dream]):
+    """Draws queued dreams with the show's CLIP; degrades (fewer strokes, then the CPU) instead of
+    failing. `progress` is the drawing in progress; `busy` is set while one is drawn.
 
     draw_fn has drawing.draw's signature (prompt, settings, clip, progress) -> Drawing.
     """
+
+    name = "drawing"
 
     def __init__(
         self,
@@ -65,12 +75,39 @@ class DrawingStage:
         clip: ClipModel,
         faults: FaultLog,
         draw_fn: DrawFunction = draw,
+        *,
+        stopping: threading.Event | None = None,
+        on_drawn: Drawn | None = None,
+        on_failed: DrawFailed | None = None,
     ) -> None:
+        super().__init__(faults, stopping or threading.Event(), show.draw_queue_size)
         self.settings = settings
         self.show = show
         self.clip = clip
-        self.faults = faults
         self.draw_fn = draw_fn
+        self.on_drawn = on_drawn
+        self.on_failed = on_failed
+        self.progress: DrawProgress | None = None
+        self.busy = threading.Event()
+
+    def handle(self, dream: Dream) -> None:
+        """Draw one queued dream and hand the result on."""
+        self.progress = None
+        self.busy.set()
+        try:
+            drawing, note = self.draw(dream.prompt, self._on_progress)
+        except Exception as exc:
+            self.faults.report("drawing_failed", f"drawing failed: {exc}", "error", active=False)
+            if self.on_failed is not None:
+                self.on_failed(dream, exc)
+            return
+        finally:
+            self.busy.clear()
+        if self.on_drawn is not None:
+            self.on_drawn(dream, drawing, note)
+
+    def _on_progress(self, progress: DrawProgress) -> None:
+        self.progress = progress
 
     def _capped(self, settings: DrawSettings, clip: ClipModel) -> DrawSettings:
         if clip.device.type != "cpu":

@@ -14,8 +14,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - the environment above must be set first
 from dreamdraw.drawing import Drawing  # noqa: E402
 from dreamdraw.drawing.clip import clip_spec_label  # noqa: E402
-from dreamdraw.installation.orchestrator import Show, clean_dream  # noqa: E402
+from dreamdraw.installation.dream import clean_dream  # noqa: E402
+from dreamdraw.installation.orchestrator import Show  # noqa: E402
 from dreamdraw.installation.settings import KioskSettings  # noqa: E402
+from dreamdraw.installation.snapshot import ShowSnapshot  # noqa: E402
 from dreamdraw.installation.states import State  # noqa: E402
 
 __all__ = ["Kiosk", "run_kiosk", "wrap_text"]
@@ -77,6 +79,7 @@ class Kiosk:
         self.typing: str | None = None  # the visitor's text while typing (None: not typing)
         self.running = True
         self._preview: tuple[int, pygame.Surface] | None = None
+        self.snap = show.snapshot()  # what the last frame showed
 
     # -- input -----------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
@@ -135,10 +138,11 @@ class Kiosk:
                 self.show.accept()
 
     # -- drawing the screen ----------------------------------------------------------------
-    def render(self, surface: pygame.Surface) -> None:
-        """Draw the current state onto `surface`."""
+    def render(self, surface: pygame.Surface, snapshot: ShowSnapshot | None = None) -> None:
+        """Draw the show's current state (or `snapshot` of it) onto `surface`."""
+        self.snap = snapshot or self.show.snapshot()
         surface.fill(self.bg)
-        screen = self.show.screen
+        screen = self.snap.screen
         if self.typing is not None and screen.state not in (
             State.LISTENING,
             State.CONFIRM,
@@ -176,7 +180,7 @@ class Kiosk:
 
     def _message(self, surface: pygame.Surface, top: int) -> int:
         """The polite line of the moment; on the attract screen it fades after message_s."""
-        screen = self.show.screen
+        screen = self.snap.screen
         if screen.message and (
             screen.state is not State.ATTRACT or self._age() < self.settings.message_s
         ):
@@ -184,7 +188,7 @@ class Kiosk:
         return top
 
     def _age(self) -> float:
-        return time.monotonic() - self.show.screen.since
+        return time.monotonic() - self.snap.screen.since
 
     def _bar(
         self, surface: pygame.Surface, top: int, fraction: float, height: int = 24, x: int = _MARGIN
@@ -204,10 +208,10 @@ class Kiosk:
             self._typing_box(surface, top + 24)
             return
         instructions = self.settings.instructions
-        if self.show.keyboard_mode:
+        if self.snap.keyboard_mode:
             instructions = "Type your dream and press Enter."
         top = self._text(surface, instructions, top + 24)
-        if not self.show.can_take_dream():
+        if not self.snap.can_take_dream:
             self._text(
                 surface, "One moment please: the robot is still busy.", top + 24, colour=self.accent
             )
@@ -227,10 +231,10 @@ class Kiosk:
 
     def _listening(self, surface: pygame.Surface) -> None:
         top = self._text(surface, "I am listening...", _MARGIN, "title")
-        if self.show.keyboard_mode or self.typing is not None:
+        if self.snap.keyboard_mode or self.typing is not None:
             self._typing_box(surface, top + 24)
             return
-        level = (self.show.level_dbfs - _METER_FLOOR_DBFS) / -_METER_FLOOR_DBFS
+        level = (self.snap.level_dbfs - _METER_FLOOR_DBFS) / -_METER_FLOOR_DBFS
         top = self._bar(surface, top + 32, level, height=40)
         if self.show.config.speech.mode == "push-to-talk":
             hint = (
@@ -249,13 +253,13 @@ class Kiosk:
         if self.typing is not None:
             self._typing_box(surface, top + 24)
             return
-        top = self._text(surface, f"\u201c{self.show.screen.dream}\u201d", top + 24)
+        top = self._text(surface, f"\u201c{self.snap.screen.dream}\u201d", top + 24)
         left = max(0, self.settings.confirm_s - self._age())
         top = self._text(
             surface, f"The robot starts drawing in {left:.0f} s.", top + 24, colour=self.accent
         )
         keys = "Enter: draw it now.   Type: correct the words."
-        if not self.show.keyboard_mode:
+        if not self.snap.keyboard_mode:
             keys += f"   {self.settings.talk_key.upper()}: speak again."
         self._text(surface, keys, top + 8, "small", self.dim)
 
@@ -297,14 +301,14 @@ class Kiosk:
         return top
 
     def _drawing(self, surface: pygame.Surface) -> None:
-        progress = self.show.draw_progress
+        progress = self.snap.draw_progress
         x = self._split(surface, progress.drawing if progress else None)
         top = self._column(
             surface,
             x,
             [
                 ("The robot is drawing", "title", None),
-                (f"\u201c{self.show.screen.dream}\u201d", "body", None),
+                (f"\u201c{self.snap.screen.dream}\u201d", "body", None),
             ],
         )
         fraction = progress.iteration / progress.iterations if progress else 0.0
@@ -314,27 +318,27 @@ class Kiosk:
             self._column(surface, x, [(step, "small", self.dim)], top)
 
     def _plotting(self, surface: pygame.Surface) -> None:
-        show = self.show
-        progress = show.draw_progress
+        snap = self.snap
+        progress = snap.draw_progress
         x = self._split(surface, progress.drawing if progress else None)
         lines: list[tuple[str, str, object]] = [("The plotter is drawing", "title", None)]
-        if show.screen.message:
-            lines.append((show.screen.message, "body", self.accent))
-        plot = show.plot_progress
+        if snap.screen.message:
+            lines.append((snap.screen.message, "body", self.accent))
+        plot = snap.plot_progress
         top = self._column(surface, x, lines)
-        if plot is not None and show.plot_record is not None:
+        if plot is not None and snap.plot_record is not None:
             top = self._bar(surface, top, plot.fraction, x=x)
             left = f"about {plot.remaining_s:.0f} s left"
             self._column(surface, x, [(left, "small", self.dim)], top)
         else:
-            waiting = len(show.plot_queue)
+            waiting = snap.plot_queue.size
             self._column(
                 surface,
                 x,
                 [(f"{waiting} drawing(s) in line for the plotter", "small", self.dim)],
                 top,
             )
-        if not show.keyboard_mode:
+        if not snap.keyboard_mode:
             hint = f"Next visitor? Press {self.settings.talk_key.upper()} to tell your dream."
             self._text(surface, hint, surface.get_height() - 3 * _MARGIN, "small", self.dim)
 
@@ -345,18 +349,16 @@ class Kiosk:
     def _fault(self, surface: pygame.Surface) -> None:
         top = self._text(surface, "The robot is resting", _MARGIN, "title")
         top = self._text(
-            surface, self.show.screen.message or "Please ask a member of staff.", top + 24
+            surface, self.snap.screen.message or "Please ask a member of staff.", top + 24
         )
-        for fault in self.show.faults.snapshot():
+        for fault in self.snap.faults:
             top = self._text(surface, f"[{fault.kind}] {fault.message}", top + 8, "small", self.dim)
 
     def _footer(self, surface: pygame.Surface) -> None:
-        show = self.show
-        status = (
-            f"drawings waiting for the plotter: {len(show.plot_queue)}/{show.plot_queue.capacity}"
-        )
-        if show.pen_change is not None:
-            status = f"ATTENDANT: put in {show.pen_change.label()}, then press F2"
+        snap = self.snap
+        status = f"drawings waiting for the plotter: {snap.plot_queue.size}/{snap.plot_queue.bound}"
+        if snap.pen_change is not None:
+            status = f"ATTENDANT: put in {snap.pen_change.label()}, then press F2"
         f = self.fonts["small"]
         surface.blit(f.render(status, True, self.dim), (_MARGIN, surface.get_height() - _MARGIN))
         note = clip_spec_label(self.show.config.drawing.clip)

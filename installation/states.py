@@ -6,12 +6,15 @@ import enum
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["TRANSITIONS", "Event", "Journey", "Screen", "State"]
 
 log = logging.getLogger("dreamdraw.show")
+
+_HISTORY = 100  # transitions kept in Journey.history (about 20 visitors)
 
 
 class State(enum.StrEnum):
@@ -103,7 +106,8 @@ class Journey:
         self._lock = threading.RLock()
         self._screen = Screen()
         self._listeners: list[Callable[[Screen, Event], None]] = []
-        self.history: list[tuple[State, Event, State]] = []
+        # The latest transitions, for tests and debugging; a month-long show keeps no more.
+        self.history: deque[tuple[State, Event, State]] = deque(maxlen=_HISTORY)
 
     @property
     def screen(self) -> Screen:

@@ -17,7 +17,7 @@ def test_named_sizes_are_vpypes_page_sizes_in_mm() -> None:
         for name, (w, h) in vp.PAGE_SIZES.items()
         if name != "tight"
     }
-    assert PAPER_SIZES_MM == vpype_sizes
+    assert vpype_sizes == PAPER_SIZES_MM
 
 
 def test_named_sizes_lie_landscape_unless_told_portrait() -> None:

@@ -7,6 +7,7 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -16,6 +17,7 @@ from dreamdraw.drawing import draw, load_clip  # noqa: E402
 from dreamdraw.installation.config import config_from_dict  # noqa: E402
 from dreamdraw.installation.kiosk import Kiosk, wrap_text  # noqa: E402
 from dreamdraw.installation.orchestrator import Show  # noqa: E402
+from dreamdraw.installation.snapshot import ShowSnapshot  # noqa: E402
 from dreamdraw.installation.states import Event, State  # noqa: E402
 from dreamdraw.plotter import PenInfo, Progress  # noqa: E402
 from dreamdraw.speech import ArraySource  # noqa: E402
@@ -78,8 +80,14 @@ def keyboard_show(tmp_path, clip):
     show.stop()
 
 
-def shot(kiosk: Kiosk, surface: pygame.Surface, folder: Path, name: str) -> Path:
-    kiosk.render(surface)
+def shot(
+    kiosk: Kiosk,
+    surface: pygame.Surface,
+    folder: Path,
+    name: str,
+    snapshot: ShowSnapshot | None = None,
+) -> Path:
+    kiosk.render(surface, snapshot)
     path = folder / f"{name}.png"
     pygame.image.save(surface, str(path))
     return path
@@ -99,7 +107,6 @@ def test_every_state_has_a_screen_and_a_screenshot(show, surface, artifacts, cli
     kiosk = Kiosk(show)
     journey = show.journey
     snapshots = []
-    show.draw_progress = None
 
     def keep(progress):
         snapshots.append(progress)
@@ -118,18 +125,18 @@ def test_every_state_has_a_screen_and_a_screenshot(show, surface, artifacts, cli
     for name, event, kwargs in steps:
         if event is not None:
             assert journey.fire(event, **kwargs)
-        if name == "listening":
-            show.level_dbfs = -18.0
-        if name == "drawing":
-            show.draw_progress = snapshots[0]
-        if name == "plotting":
-            show.draw_progress = snapshots[-1]
-            show.plot_record = 1
-            show.plot_progress = Progress(5, 20, 0.25, 3.0, 9.0, PenInfo(1), 0)
         if name == "fault":
             show.faults.report("disk_full", "only 12 MB free on the data disk", "error")
-        assert show.state.value == name
-        path = shot(kiosk, surface, artifacts, f"{list(State).index(show.state)}-{name}")
+        now = show.snapshot()
+        if name == "listening":
+            now = replace(now, level_dbfs=-18.0)
+        if name == "drawing":
+            now = replace(now, draw_progress=snapshots[0])
+        if name == "plotting":
+            plot = Progress(5, 20, 0.25, 3.0, 9.0, PenInfo(1), 0)
+            now = replace(now, draw_progress=snapshots[-1], plot_record=1, plot_progress=plot)
+        assert now.state.value == name
+        path = shot(kiosk, surface, artifacts, f"{list(State).index(now.state)}-{name}", now)
         assert path.is_file() and ink_share(surface, kiosk) > 0.003, name
     assert len(drawing.strokes) > 0
 
@@ -162,16 +169,16 @@ def test_enter_after_typing_sends_the_dream_to_the_drawing_engine(keyboard_show)
         kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
     kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
     assert keyboard_show.state is State.DRAWING
-    assert keyboard_show.draw_queue.get_nowait().text == "a red door"
+    assert keyboard_show.drawing.queue.get_nowait().text == "a red door"
 
 
 def test_the_talk_key_starts_listening_and_its_release_ends_the_capture(show):
     kiosk = Kiosk(show)
     kiosk.handle(key(pygame.KEYDOWN, pygame.K_SPACE))
     assert show.journey.history[0][2] is State.LISTENING
-    assert show.push_to_talk.pressed
+    assert show.capture.push_to_talk.pressed
     kiosk.handle(key(pygame.KEYUP, pygame.K_SPACE))
-    assert show.push_to_talk.released
+    assert show.capture.push_to_talk.released
 
 
 def test_enter_on_the_confirm_screen_accepts_the_dream(show):
@@ -190,7 +197,7 @@ def test_typing_on_the_confirm_screen_corrects_the_heard_words(show):
         kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
     kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
     assert show.state is State.DRAWING
-    assert show.draw_queue.get_nowait().text == "a whale over the city"
+    assert show.drawing.queue.get_nowait().text == "a whale over the city"
 
 
 def test_f10_closes_the_kiosk(show):

@@ -21,6 +21,7 @@ from dreamdraw.installation.drawing_stage import DrawingStage, load_show_clip
 from dreamdraw.installation.faults import FaultLog
 from dreamdraw.installation.orchestrator import _DISK_EVERY_S, Show, clean_dream
 from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.plotting_stage import PlotOutcome
 from dreamdraw.installation.retention import sweep_retention
 from dreamdraw.installation.states import State
 from dreamdraw.installation.status import StatusServer, format_status, read_status
@@ -148,9 +149,11 @@ def test_a_typed_dream_is_drawn_archived_plotted_and_analysed(make_show, simulat
 
 def test_the_pen_draws_exactly_the_toolpath(make_show, simulator):
     show = make_show(plotter=station(simulator))
+    plotted: list[PlotOutcome] = []
+    show.plotting.subscribe(plotted.append)
     typed_visit(show, "a red door in the sea")
-    assert show.wait_until(lambda: len(show.plotted) == 1, WAIT_S)
-    outcome = show.plotted[0]
+    assert show.wait_until(lambda: len(plotted) == 1, WAIT_S)
+    outcome = plotted[0]
     report = compare_trace(outcome.toolpath, outcome.trace)
     assert report.exact, report.summary()
 
@@ -203,7 +206,7 @@ def test_a_moderated_dream_is_not_drawn_and_not_kept(make_show):
     assert show.accept()
     assert show.state is State.ATTRACT
     assert show.screen.message == show.config.moderation.message
-    assert show.draw_queue.empty() and records(show) == []
+    assert show.drawing.queue.empty() and records(show) == []
     assert show.counters["moderated"] == 1
 
 

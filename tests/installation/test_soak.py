@@ -15,6 +15,7 @@ from dreamdraw.drawing import load_clip
 from dreamdraw.installation.config import config_from_dict
 from dreamdraw.installation.orchestrator import Show
 from dreamdraw.installation.plotting import PlotterStation
+from dreamdraw.installation.plotting_stage import PlotOutcome
 from dreamdraw.installation.rehearsal import rehearse, visitor_sounds
 from dreamdraw.installation.states import TRANSITIONS
 from dreamdraw.plotter import Fault, GrblSimulator, compare_trace
@@ -81,6 +82,8 @@ def test_many_visitors_are_each_archived_once_and_plotted_as_drawn(tmp_path, fau
         microphone=lambda: ArraySource(next(sounds)),
         plotter=PlotterStation(config.plotter, simulator=faulty_plotter),
     )
+    plotted: list[PlotOutcome] = []
+    show.plotting.subscribe(plotted.append)
     show.start(status_page=False)
     try:
         report = rehearse(show, VISITORS)
@@ -99,11 +102,11 @@ def test_many_visitors_are_each_archived_once_and_plotted_as_drawn(tmp_path, fau
     assert Counter(r.dream for r in kept) == Counter(accepted)
     assert {r.plot_status for r in kept} <= {"plotted", "skipped"}
     plotted_ids = sorted(r.id for r in kept if r.plot_status == "plotted")
-    assert sorted(o.record_id for o in show.plotted) == plotted_ids
+    assert sorted(o.record_id for o in plotted) == plotted_ids
 
     # What the pen drew is what was planned: every stroke whole, and beyond that only the
     # stroke each fault interrupted (drawn again, or a fragment of it left on the paper).
-    for outcome in show.plotted:
+    for outcome in plotted:
         trace = compare_trace(outcome.toolpath, outcome.trace)
         assert not trace.missing, trace.summary()
         redrawn = len(trace.drawn_more_than_once) + len(trace.extra)
@@ -115,7 +118,7 @@ def test_many_visitors_are_each_archived_once_and_plotted_as_drawn(tmp_path, fau
     bounds = {"draw": 1, "plot": 3, "analysis": config.show.analysis_queue_size}
     for name, bound in bounds.items():
         assert report.queue_peaks[name] <= bound
-    assert show.most_queued["draw"] <= 1 and show.plot_queue.most_waiting <= 3
+    assert show.drawing.most_queued <= 1 and show.plot_queue.most_waiting <= 3
     assert all(
         (a, e) in TRANSITIONS and TRANSITIONS[(a, e)] is b for a, e, b in show.journey.history
     )

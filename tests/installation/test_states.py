@@ -117,7 +117,7 @@ def test_events_that_do_not_apply_change_nothing():
     journey = Journey()
     for event in (Event.ACCEPT, Event.DRAWN, Event.PLOTTED, Event.HEARD, Event.SPEAK_AGAIN):
         assert not journey.fire(event)
-    assert journey.state is State.ATTRACT and journey.history == []
+    assert journey.state is State.ATTRACT and list(journey.history) == []
 
 
 def test_listeners_see_every_transition_with_its_event():
