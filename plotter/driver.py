@@ -12,6 +12,7 @@ import numpy as np
 from dreamdraw.paper import Paper
 from dreamdraw.plotter.errors import DeviceFault, PlotterError, PortError
 from dreamdraw.plotter.link import Link
+from dreamdraw.plotter.machine import GrblMachine
 from dreamdraw.plotter.settings import PlotterSettings
 from dreamdraw.plotter.toolpath import PenInfo
 
@@ -48,6 +49,13 @@ class Driver(ABC):
         self.sheet = sheet or settings.sheet()
         self.link: Link | None = None
         self.status = DeviceStatus()
+        # The controller's own settings, where its protocol can report them (GRBL `$$`).
+        self.machine: GrblMachine | None = None
+
+    @property
+    def work_offset(self) -> tuple[float, float]:
+        """Work coordinates = machine coordinates - this offset (mm)."""
+        return (0.0, 0.0)
 
     # -- lifecycle -----------------------------------------------------------------------
     def connect(self) -> None:

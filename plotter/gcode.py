@@ -19,9 +19,16 @@ def setup_gcode(settings: PlotterSettings) -> list[str]:
     return ["G21", "G90", *pen_gcode(settings, down=False)]
 
 
-def pen_gcode(settings: PlotterSettings, down: bool) -> list[str]:
-    """The configured pen command and a settle dwell (a dwell also syncs GRBL's planner)."""
+def pen_gcode(settings: PlotterSettings, down: bool, laser_mode: bool = False) -> list[str]:
+    """The configured pen command and a settle dwell (a dwell also syncs GRBL's planner).
+
+    In GRBL's laser mode ($32=1) an `M3 S..` sent in G0 mode keeps the output off until the
+    next G1 move, so the pen would drop only as the carriage starts and the dwell would wait
+    for nothing; sent in G1 mode the output switches at once and the dwell lets it settle.
+    """
     command = settings.grbl_pen_down if down else settings.grbl_pen_up
+    if laser_mode and down and command.upper().lstrip().startswith(("M3", "M4")):
+        command = "G1" + command
     delay = settings.pen_down_delay_s if down else settings.pen_up_delay_s
     return [command, f"G4P{gcode_number(delay)}"]
 
@@ -30,10 +37,12 @@ def travel_gcode(x: float, y: float) -> str:
     return f"G0X{gcode_number(x)}Y{gcode_number(y)}"
 
 
-def stroke_gcode(points: np.ndarray, settings: PlotterSettings) -> list[str]:
+def stroke_gcode(
+    points: np.ndarray, settings: PlotterSettings, laser_mode: bool = False
+) -> list[str]:
     """Travel to the start, pen down, G1 through the points (machine mm), pen up."""
     feed = f"F{gcode_number(settings.draw_speed_mm_s * 60)}"
-    lines = [travel_gcode(*points[0]), *pen_gcode(settings, down=True)]
+    lines = [travel_gcode(*points[0]), *pen_gcode(settings, down=True, laser_mode=laser_mode)]
     last = (gcode_number(points[0][0]), gcode_number(points[0][1]))
     for x, y in points[1:]:
         here = (gcode_number(x), gcode_number(y))

@@ -20,6 +20,7 @@ from dreamdraw.plotter.driver import DeviceStatus, Driver
 from dreamdraw.plotter.errors import ControllerError, DeviceFault, PlotterError
 from dreamdraw.plotter.gcode import pen_gcode, setup_gcode, stroke_gcode, travel_gcode
 from dreamdraw.plotter.grbl_codes import alarm_meaning, error_meaning
+from dreamdraw.plotter.machine import GrblMachine, parse_build_info, parse_settings
 
 __all__ = ["GrblDriver", "parse_status"]
 
@@ -77,6 +78,8 @@ class GrblDriver(Driver):
         self._wco = (0.0, 0.0)  # GRBL's last reported work coordinate offset
         self._planned_xy: tuple[float, float] | None = None
         self._absolute = True
+        self._capture: list[str] | None = None  # `$$`/`$I` lines while they are read
+        self._rx_buffer = self.settings.grbl_rx_buffer
         self._last_end: tuple[float, float] | None = None  # where the last stroke ended
 
     # -- coordinates ---------------------------------------------------------------------
@@ -100,12 +103,45 @@ class GrblDriver(Driver):
         link.discard_input(quiet_s=0.05)
         self._reset_stream()
         status = self.query_status()
+        if first:
+            self.machine = self.read_machine()
         if not first and not self.settings.grbl_homing:
             self._check_position_kept()
+        if first and status.state == "Alarm" and not self.settings.grbl_homing:
+            raise PlotterError(self._locked_message())
         if status.state == "Alarm" or (first and self.settings.grbl_homing):
             self._clear_alarm()
         self.send_lines(setup_gcode(self.settings))
         self.pen_is_down = False
+
+    def read_machine(self) -> GrblMachine:
+        """Ask `$$` and `$I`: the controller's own rates, accelerations, travel and buffers."""
+        self._capture = []
+        try:
+            self.send_lines(["$$", "$I"])
+            lines = self._capture
+        finally:
+            self._capture = None
+        version, blocks, rx = parse_build_info(lines)
+        machine = GrblMachine(parse_settings(lines), version, blocks, rx)
+        self.planner_blocks = machine.planner_blocks
+        self._rx_buffer = min(self.settings.grbl_rx_buffer, machine.rx_buffer)
+        log.info("%s", machine.summary())
+        return machine
+
+    def _locked_message(self) -> str:
+        homing = self.machine is not None and self.machine.homing
+        why = "it has homing enabled ($22=1) and waits to be homed" if homing else "it is in alarm"
+        return (
+            f"the GRBL plotter on {self.port_name} is locked: {why}. Home it with "
+            "`dreamdraw plotter home` after setting grbl_homing = true in [plotter] (it needs "
+            "limit switches), or, with the pen at the paper's origin, unlock it where it stands "
+            "with `dreamdraw plotter unlock`"
+        )
+
+    def unlock(self) -> None:
+        """Clear an alarm with `$X`, trusting that the carriage is where GRBL thinks it is."""
+        self.send_lines(["$X"])
 
     def _check_position_kept(self) -> None:
         """A power-cycled GRBL restarts at 0,0 wherever the carriage is; without homing
@@ -166,7 +202,7 @@ class GrblDriver(Driver):
         self.pen_is_down = False
 
     def pen_down(self) -> None:
-        self.send_lines(pen_gcode(self.settings, down=True))
+        self.send_lines(pen_gcode(self.settings, down=True, laser_mode=self._laser_mode))
         self.pen_is_down = True
 
     def move_to(self, x: float, y: float) -> None:
@@ -186,7 +222,8 @@ class GrblDriver(Driver):
 
     def draw_stroke(self, points: np.ndarray) -> None:
         lines: list[str] = []
-        for k, line in enumerate(stroke_gcode(self.device_from_paper(points), self.settings)):
+        gcode = stroke_gcode(self.device_from_paper(points), self.settings, self._laser_mode)
+        for k, line in enumerate(gcode):
             lines.append(line)
             if (k + 1) % _SYNC_EVERY == 0:
                 lines.append("$G")
@@ -195,6 +232,14 @@ class GrblDriver(Driver):
         self.pen_is_down = False
         end = self.device_from_paper(points[-1:])[0]
         self._last_end = (float(end[0]), float(end[1]))
+
+    @property
+    def work_offset(self) -> tuple[float, float]:
+        return self._wco
+
+    @property
+    def _laser_mode(self) -> bool:
+        return self.machine is not None and self.machine.laser_mode
 
     def hold(self) -> None:
         self._link().write(FEED_HOLD)
@@ -222,7 +267,7 @@ class GrblDriver(Driver):
         link = self._link()
         self._in_job = until_marker
         longest = max(len(line) + 1 for line in lines)
-        limit = max(longest, self.settings.grbl_rx_buffer - 1 - _SPARE_LINES * longest)
+        limit = max(longest, self._rx_buffer - 1 - _SPARE_LINES * longest)
         counting = self.settings.grbl_streaming == "counting"
         marker: _Sent | None = None
         i = 0
@@ -272,7 +317,9 @@ class GrblDriver(Driver):
             self._status_asked = now
 
     def _on_line(self, line: str) -> None:
-        if line == "ok":
+        if self._capture is not None and line.startswith(("$", "[VER:", "[OPT:")):
+            self._capture.append(line)
+        elif line == "ok":
             self._on_ok()
         elif line.startswith("error:"):
             self._on_error(line)
@@ -438,7 +485,7 @@ class GrblDriver(Driver):
                 blocks, rx = (int(v) for v in buffers.split(","))
             except ValueError:
                 return
-            if blocks < _PLANNER_BLOCKS or rx < self.settings.grbl_rx_buffer - 1:
+            if blocks < self.planner_blocks or rx < self._rx_buffer - 1:
                 return
         self._probe = self._send("$G")
         self._markers.append(self._probe)

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from dreamdraw.plotter.driver import Driver
 from dreamdraw.plotter.errors import ControllerError, DeviceFault, PlotterError
-from dreamdraw.plotter.kinematics import polyline_time, travel_time
+from dreamdraw.plotter.kinematics import Kinematics
+from dreamdraw.plotter.machine import GrblMachine
 from dreamdraw.plotter.settings import PlotterSettings
 from dreamdraw.plotter.toolpath import PenInfo, Toolpath
 
@@ -55,6 +56,7 @@ class JobResult:
     drawn: list[int] = field(default_factory=list)  # stroke indices confirmed, in order
     restarts: list[Restart] = field(default_factory=list)
     elapsed_s: float = 0.0
+    estimated_s: float = 0.0  # the model's time for the strokes plotted in this run
     job_file: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +130,23 @@ class JobFile:
     def settings(self) -> PlotterSettings:
         return PlotterSettings(**self.header["settings"])
 
+    @property
+    def machine(self) -> GrblMachine | None:
+        """The controller's settings as read when the job last connected."""
+        data = self.header.get("machine")
+        return GrblMachine.from_dict(data) if data else None
+
+    def record_machine(self, machine: GrblMachine) -> None:
+        """Keep the controller's settings in the header (rewritten atomically)."""
+        self.header["machine"] = machine.to_dict()
+        lines = self.path.read_text(encoding="utf-8").splitlines()[1:]
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write("\n".join([json.dumps(self.header), *lines]) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(self.path)
+
     def record_done(self, stroke: int) -> None:
         self.done.add(stroke)
         with self.path.open("a", encoding="utf-8") as f:
@@ -166,6 +185,7 @@ class PlotJob:
         self._paused = threading.Event()
         self._held = False
         self._abort = threading.Event()
+        self.machine: GrblMachine | None = None
         self._costs = _stroke_costs(toolpath, self.settings)
         self.restarts: list[Restart] = []
         self.drawn: list[int] = []
@@ -211,6 +231,7 @@ class PlotJob:
         total = len(self.toolpath.strokes)
         if self.driver.link is None:
             self.driver.connect()
+        self._read_machine()
         resumed = bool(self.done)
         first_layer = True
         try:
@@ -248,8 +269,33 @@ class PlotJob:
             drawn=list(self.drawn),
             restarts=list(self.restarts),
             elapsed_s=time.monotonic() - started,
+            estimated_s=self.estimated_s,
             job_file=self.job_file.path if self.job_file else None,
         )
+
+    def _read_machine(self) -> None:
+        """Take the controller's own settings: check the travel before the first move, time
+        the plan with its rates, and keep them with the job."""
+        machine = self.driver.machine
+        if machine is None:
+            return
+        self.machine = machine
+        todo = [s.points for i, s in enumerate(self.toolpath.strokes) if i not in self.done]
+        if todo:
+            points = self.driver.device_from_paper(np.concatenate([*todo, [self.toolpath.home]]))
+            machine.check_travel(points, self.driver.work_offset)
+        self._costs = _stroke_costs(self.toolpath, self.settings, machine)
+        if self.job_file is not None:
+            self.job_file.record_machine(machine)
+
+    @property
+    def estimated_s(self) -> float:
+        """Seconds the whole plot takes by the model (the machine's own limits once read):
+        every stroke, then the way back to the origin."""
+        if not self.toolpath.strokes:
+            return 0.0
+        back = np.vstack([self.toolpath.strokes[-1].points[-1], self.toolpath.home])
+        return float(self._costs.sum()) + _kinematics(self.settings, self.machine).chain_time(back)
 
     def _draw(self, index: int) -> None:
         points = self.toolpath.strokes[index].points
@@ -334,22 +380,15 @@ class PlotJob:
         return f" Continue with `dreamdraw plot --resume {self.job_file.path}`."
 
 
-def _stroke_costs(toolpath: Toolpath, settings: PlotterSettings) -> np.ndarray:
+def _kinematics(settings: PlotterSettings, machine: GrblMachine | None) -> Kinematics:
+    if machine is None:
+        return Kinematics.from_settings(settings)
+    return Kinematics.from_machine(settings, machine)
+
+
+def _stroke_costs(
+    toolpath: Toolpath, settings: PlotterSettings, machine: GrblMachine | None = None
+) -> np.ndarray:
     """Estimated seconds per stroke: travel from the previous stroke, pen, and drawing."""
-    costs = np.zeros(len(toolpath.strokes))
-    here = np.asarray(toolpath.home, dtype=float)
-    for i, stroke in enumerate(toolpath.strokes):
-        hop = float(np.hypot(*(stroke.points[0] - here)))
-        costs[i] = (
-            float(travel_time(hop, settings.travel_speed_mm_s, settings.acceleration_mm_s2))
-            + settings.pen_down_delay_s
-            + settings.pen_up_delay_s
-            + polyline_time(
-                stroke.points,
-                settings.draw_speed_mm_s,
-                settings.acceleration_mm_s2,
-                settings.junction_deviation_mm,
-            )
-        )
-        here = stroke.points[-1]
-    return costs
+    strokes = [s.points for s in toolpath.strokes]
+    return _kinematics(settings, machine).stroke_times(strokes, toolpath.home).sum(axis=1)

@@ -18,6 +18,7 @@ import vpype as vp
 from dreamdraw.paper import Paper
 from dreamdraw.plotter.errors import PlotterError
 from dreamdraw.plotter.kinematics import TimeEstimate, estimate_time
+from dreamdraw.plotter.machine import GrblMachine
 from dreamdraw.plotter.ordering import (
     merge_lines,
     order_none,
@@ -85,6 +86,7 @@ class ToolpathStats:
     short_strokes: int  # strokes shorter than min_stroke_mm (dropped or kept, see settings)
     short_dropped: bool
     plan_s: float
+    travel_mm: tuple[float, float] | None = None  # fitted inside this travel, smaller than paper
 
     @property
     def estimated_s(self) -> float:
@@ -159,6 +161,11 @@ class Toolpath:
             f"(drawing {s.estimate.draw_s:.0f} s, travel {s.estimate.travel_s:.0f} s, "
             f"pen {s.estimate.pen_s:.0f} s)",
         ]
+        if s.travel_mm is not None:
+            lines.append(
+                f"fitted inside the plotter's travel ({s.travel_mm[0]:g} x {s.travel_mm[1]:g} mm "
+                "by $130/$131), which is smaller than the paper"
+            )
         if s.short_strokes:
             verb = "dropped" if s.short_dropped else "kept"
             lines.append(f"{s.short_strokes} strokes shorter than the pen can draw were {verb}")
@@ -241,10 +248,13 @@ def plan_toolpath(
     source: vp.Document | str | Path,
     settings: PlotterSettings | None = None,
     sheet: Paper | None = None,
+    machine: GrblMachine | None = None,
 ) -> Toolpath:
     """Plan a plot: flatten, fit to the sheet, drop short strokes, merge and order per pen.
 
     source: a vpype Document (CSS px), SVG text, or an SVG file path.
+    machine: the controller's own settings (read at connect): the drawing is fitted inside
+    its travel when the paper is larger, and timed with its rates and accelerations.
     """
     settings = settings or PlotterSettings()
     sheet = sheet or settings.sheet()
@@ -262,7 +272,8 @@ def plan_toolpath(
     if not layers:
         raise PlotterError(f"nothing to plot: {label} has no lines")
     box = _source_box(document, settings)
-    place = _placement(box, settings, sheet)
+    area = _within_travel(settings, sheet, machine)
+    place = _placement(box, settings, sheet, area)
     home = machine_home(settings, sheet)
     home_c = complex(*home)
 
@@ -293,7 +304,7 @@ def plan_toolpath(
             f"min_stroke_mm = {settings.min_stroke_mm:g} mm"
         )
     _check_on_sheet(strokes, sheet, label)
-    estimate = estimate_time([s.points for s in strokes], settings, home)
+    estimate = estimate_time([s.points for s in strokes], settings, home, machine)
     stats = ToolpathStats(
         strokes=len(strokes),
         pen_down_mm=sum(s.length_mm for s in strokes),
@@ -305,6 +316,7 @@ def plan_toolpath(
         short_strokes=short,
         short_dropped=settings.short_strokes == "drop",
         plan_s=time.perf_counter() - started,
+        travel_mm=machine.travel_mm if area is not None and machine is not None else None,
     )
     return Toolpath(sheet, pens, strokes, stats, home=home, source=label)
 
@@ -378,12 +390,17 @@ def _source_box(
 
 
 def _placement(
-    box: tuple[float, float, float, float], settings: PlotterSettings, sheet: Paper
+    box: tuple[float, float, float, float],
+    settings: PlotterSettings,
+    sheet: Paper,
+    area: tuple[float, float, float, float] | None = None,
 ) -> _Placement:
+    """Source px -> paper mm, fitted inside `area` (paper mm; default the whole sheet)."""
     x0, y0, x1, y1 = box
     w, h = (x1 - x0) / MM, (y1 - y0) / MM
-    avail_w = sheet.width_mm - 2 * settings.margin_mm
-    avail_h = sheet.height_mm - 2 * settings.margin_mm
+    ax0, ay0, ax1, ay1 = area or (0.0, 0.0, sheet.width_mm, sheet.height_mm)
+    avail_w = ax1 - ax0 - 2 * settings.margin_mm
+    avail_h = ay1 - ay0 - 2 * settings.margin_mm
     if settings.fit != "none" and (avail_w <= 0 or avail_h <= 0):
         raise PlotterError(
             f"margin {settings.margin_mm:g} mm leaves no room on {sheet.label()} "
@@ -402,10 +419,29 @@ def _placement(
     if settings.fit == "none":
         return _Placement(box, 1.0, rotated, 0j)
     scale = min(avail_w / w, avail_h / h)
-    left = settings.margin_mm + (avail_w - w * scale) / 2
-    top = settings.margin_mm + (avail_h - h * scale) / 2
+    left = ax0 + settings.margin_mm + (avail_w - w * scale) / 2
+    top = ay0 + settings.margin_mm + (avail_h - h * scale) / 2
     offset = complex(left, top)
     return _Placement(box, scale, rotated, offset)
+
+
+def _within_travel(
+    settings: PlotterSettings, sheet: Paper, machine: GrblMachine | None
+) -> tuple[float, float, float, float] | None:
+    """The part of the sheet the carriage reaches (paper mm), when smaller than the sheet.
+
+    The machine's origin is the paper's corner at home (bottom-left for G-code with Y up),
+    and its travel ($130, $131) reaches from there.
+    """
+    if machine is None:
+        return None
+    tx, ty = machine.travel_mm
+    if tx >= sheet.width_mm and ty >= sheet.height_mm:
+        return None
+    w, h = min(tx, sheet.width_mm), min(ty, sheet.height_mm)
+    home_x, home_y = machine_home(settings, sheet)
+    top = home_y - h if home_y > 0 else 0.0
+    return (home_x, top, home_x + w, top + h)
 
 
 def _check_on_sheet(strokes: list[ToolpathStroke], sheet: Paper, label: str) -> None:

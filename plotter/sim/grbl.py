@@ -9,6 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
 
+from dreamdraw.plotter.machine import GRBL_DEFAULTS
 from dreamdraw.plotter.sim.base import Fault, PtySimulator
 
 __all__ = ["GrblSimulator"]
@@ -19,6 +20,9 @@ RX_BUFFER_SIZE = 128  # GRBL keeps one byte free: 127 usable
 PLANNER_SIZE = 15  # 16 blocks, one kept free
 LINE_MAX = 80
 _WORD = re.compile(r"([A-Z])([-+]?[0-9]*\.?[0-9]*)")
+_SET = re.compile(r"^\$(\d+)=([-+]?[0-9]*\.?[0-9]+)$")
+# Settings GRBL prints as integers (masks, flags, times in ms or s); the rest with 3 decimals.
+_INTEGER_SETTINGS = {0, 1, 2, 3, 4, 5, 6, 10, 13, 20, 21, 22, 23, 26, 30, 31, 32}
 
 Point = tuple[float, float, float]
 
@@ -71,6 +75,8 @@ class GrblSimulator(PtySimulator):
         self.max_rate = max_rate_mm_min
         self.bed_mm = bed_mm
         self.error_code = error_code
+        self.status_mask = 1  # $10: MPos, no buffer report (GRBL's default)
+        self._written: dict[int, float] = {}
         self.rx = bytearray()
         self.pos: Point = (0.0, 0.0, 5.0 if pen == "z" else 0.0)  # the controller's belief
         self.offset = (0.0, 0.0)  # physical carriage minus the controller's belief
@@ -141,9 +147,15 @@ class GrblSimulator(PtySimulator):
 
     def _report_status(self) -> None:
         x, y, z = self._position_in_block(self.planner[0]) if self.planner else self.pos
-        self._send(
-            f"<{self.state()}|MPos:{x:.3f},{y:.3f},{z:.3f}"
+        # $10: bit 0 machine (MPos) or work (WPos) position, bit 1 the buffer counts.
+        kind = "MPos" if self.status_mask & 1 else "WPos"
+        buffers = (
             f"|Bf:{PLANNER_SIZE - len(self.planner)},{RX_BUFFER_SIZE - len(self.rx)}"
+            if self.status_mask & 2
+            else ""
+        )
+        self._send(
+            f"<{self.state()}|{kind}:{x:.3f},{y:.3f},{z:.3f}{buffers}"
             f"|FS:{self.feed if self.planner else 0:.0f},{self.spindle_s:.0f}>\r\n"
         )
 
@@ -409,18 +421,54 @@ class GrblSimulator(PtySimulator):
             travel = math.hypot(*self.physical)
             self.homing_until = self.clock + travel / (self.max_rate / 60.0) + 0.05
         elif text == "$$":
-            self._send(
-                f"$22={int(self.homing)}\r\n$110={self.max_rate:g}\r\n$111={self.max_rate:g}\r\n"
-            )
+            if self._moving():
+                self._reply(line, "error:8")
+                return True
+            for number, value in sorted(self.settings().items()):
+                self._send(f"${number}={_setting_text(number, value)}\r\n")
             self._reply(line)
         elif text == "$I":
             self._send(
-                f"[VER:{self.version}.20190825:]\r\n[OPT:V,{PLANNER_SIZE + 1},{RX_BUFFER_SIZE}]\r\n"
+                f"[VER:{self.version}.20190830:]\r\n[OPT:V,{PLANNER_SIZE},{RX_BUFFER_SIZE}]\r\n"
             )
+            self._reply(line)
+        elif match := _SET.match(text):
+            self._set(int(match.group(1)), float(match.group(2)))
             self._reply(line)
         else:
             self._reply(line, "error:3")
         return True
+
+    def settings(self) -> dict[int, float]:
+        """`$$` as this simulator reports it: GRBL's defaults and what it models itself."""
+        return {
+            **GRBL_DEFAULTS,
+            **self._written,
+            10: self.status_mask,
+            22: float(self.homing),
+            110: self.max_rate,
+            111: self.max_rate,
+            130: self.bed_mm[0],
+            131: self.bed_mm[1],
+        }
+
+    def _set(self, number: int, value: float) -> None:
+        """`$N=V`: the settings the simulator models change its behaviour."""
+        self._written[number] = value
+        if number == 10:
+            self.status_mask = int(value)
+        elif number == 22:
+            self.homing = bool(value)
+        elif number in (110, 111):
+            self.max_rate = value
+        elif number in (130, 131):
+            bed = list(self.bed_mm)
+            bed[number - 130] = value
+            self.bed_mm = (bed[0], bed[1])
+
+
+def _setting_text(number: int, value: float) -> str:
+    return f"{value:.0f}" if number in _INTEGER_SETTINGS else f"{value:.3f}"
 
 
 def _parse(text: str) -> list[tuple[str, float]]:

@@ -26,7 +26,7 @@ def firmware_settings(**options: object) -> PlotterSettings:
         reply_timeout_s=10.0,
         connect_timeout_s=5.0,
         reconnect_timeout_s=15.0,
-        status_interval_s=0.2,
+        status_interval_s=0.1,
     )
     return base.with_options(**options)
 

@@ -1,0 +1,81 @@
+"""Reading the machine: the real firmware's `$$` and `$I` decide travel, timing, pen and status."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from dreamdraw.plotter.errors import PlotterError
+from dreamdraw.plotter.grbl import GrblDriver
+from dreamdraw.plotter.job import JobFile, PlotJob
+from dreamdraw.plotter.toolpath import plan_toolpath
+
+from tests.plotter.firmware import Firmware
+from tests.plotter.plotter_samples import random_drawing
+from tests.plotter.test_firmware_plots import PLOTTER_LIKE, firmware_settings
+
+
+def test_connect_reads_the_machines_own_settings_and_build(firmware: Firmware) -> None:
+    firmware.configure(PLOTTER_LIKE)
+    with GrblDriver(firmware.port, firmware_settings()) as driver:
+        machine = driver.machine
+    assert machine is not None
+    assert machine.max_rate_mm_s == (100.0, 100.0)
+    assert machine.acceleration_mm_s2 == (400.0, 400.0)
+    assert machine.travel_mm == (240.0, 170.0)
+    assert machine.junction_deviation_mm == pytest.approx(0.01)
+    assert machine.version.startswith("1.1h")
+    assert (machine.planner_blocks, machine.rx_buffer) == (15, 128)
+
+
+@pytest.mark.parametrize(
+    ("firmware_setup", "paper", "strokes"),
+    [({}, "30x20mm", 2), (PLOTTER_LIKE, "A6", 8)],
+    ids=["defaults", "plotter-like"],
+)
+def test_the_estimate_from_the_machine_is_within_10_percent_of_the_real_plot(
+    firmware: Firmware, tmp_path, firmware_setup: dict, paper: str, strokes: int
+) -> None:
+    firmware.configure(firmware_setup)
+    settings = firmware_settings(paper=paper, margin_mm=2)
+    drawing = random_drawing(seed=2, strokes=strokes, pens=1).to_svg()
+    with GrblDriver(firmware.port, settings) as driver:
+        toolpath = plan_toolpath(drawing, settings, machine=driver.machine)
+        job = PlotJob(toolpath, driver, job_file=tmp_path / "job.jsonl")
+        result = job.run()
+    assert result.completed
+    assert result.estimated_s == pytest.approx(toolpath.stats.estimated_s, rel=1e-6)
+    # The firmware's own clock, from the first move's start to the last one's end. (On a
+    # busy machine the simulated board runs slower than the wall clock; its clock is the
+    # board's real time.)
+    samples = firmware.samples()
+    assert samples[-1, 0] - samples[0, 0] == pytest.approx(result.estimated_s, rel=0.10)
+    kept = JobFile.load(tmp_path / "job.jsonl").machine
+    assert kept is not None and kept.value(110) == firmware_setup.get(110, 500)
+
+
+def test_a_drawing_beyond_the_travel_is_refused_before_the_first_move(
+    firmware: Firmware,
+) -> None:
+    # The firmware's default travel is 200 x 200 mm; an A4 drawing reaches x = 287 mm.
+    settings = firmware_settings(paper="A4")
+    toolpath = plan_toolpath(random_drawing(seed=2, strokes=4, pens=1).to_svg(), settings)
+    refusal = r"reaches x = \d+\.\d mm \(machine\), \d+\.\d mm beyond \$130=200 \(X travel\)"
+    with (
+        GrblDriver(firmware.port, settings, toolpath.sheet) as driver,
+        pytest.raises(PlotterError, match=refusal),
+    ):
+        PlotJob(toolpath, driver).run()
+    assert not firmware.samples().size  # the carriage never moved
+
+
+def test_paper_larger_than_the_travel_is_fitted_inside_it_and_the_plan_says_so(
+    firmware: Firmware,
+) -> None:
+    settings = firmware_settings(paper="A4")
+    with GrblDriver(firmware.port, settings) as driver:
+        machine = driver.machine
+    drawing = random_drawing(seed=2, strokes=4, pens=1).to_svg()
+    toolpath = plan_toolpath(drawing, settings, machine=machine)
+    points = driver.device_from_paper(np.concatenate([s.points for s in toolpath.strokes]))
+    assert points.min() >= 0 and (points.max(axis=0) <= 200.0).all()
+    assert "fitted inside the plotter's travel (200 x 200 mm" in toolpath.summary()
