@@ -53,6 +53,14 @@ def _settings_and_clip(
     )
 
 
+def _confidence(confidence: float | None, model_is_random: bool) -> str:
+    """A cluster's confidence (0-1) as shown: none for a random-weight model, whose clusters
+    mean nothing."""
+    if model_is_random:
+        return "no meaningful confidence: random-weight model"
+    return "no confidence" if confidence is None else f"confidence {confidence:.2f}"
+
+
 def _clip_options(command):
     """The options every command that loads CLIP shares."""
     for option in reversed(
@@ -124,7 +132,9 @@ def pair(
         speech_logprob=speech_logprob,
         translated=translated,
     )
-    click.echo(f"{result.display_name} (confidence {result.confidence:.2f}): {result.rationale}")
+    click.echo(
+        f"{result.display_name} ({_confidence(result.confidence, clip.is_random)}): {result.rationale}"
+    )
     if result.truncated_words:
         click.echo(
             f"note: the dream was truncated to the model's context; "
@@ -286,7 +296,8 @@ def analyse_archive_command(
         if outcome.error:
             click.echo(f"{outcome.id}: not analysed: {outcome.error}", err=True)
         else:
-            click.echo(f"{outcome.id}: {outcome.cluster} (confidence {outcome.confidence:.2f})")
+            confidence = _confidence(outcome.confidence, clip.is_random)
+            click.echo(f"{outcome.id}: {outcome.cluster} ({confidence})")
 
     with open_archive(app.data_dir, settings=app.config.archive) as archive:
         done = analyse_archive(

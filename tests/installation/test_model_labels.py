@@ -149,3 +149,16 @@ def test_analysis_figures_of_a_toy_model_say_so(toy_data, tmp_path):
     for name in result.figures:
         note = Image.open(tmp_path / name).text["Description"]
         assert note == f"measured with toy:clip, a {TOY_LABEL}"
+
+
+def test_analyse_shows_no_confidence_for_a_random_model(random_data, tmp_path, capsys):
+    from tests.cli_runner import run_cli
+
+    drawing = random_data / "demo" / "000001" / "drawing.json"
+    code, out, err = run_cli(
+        capsys, "analyse", "pair", "a red house", str(drawing), "--out", str(tmp_path / "a"),
+        "--clip", "test:tiny", "--no-fixlip", "--device", "cpu",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "(no meaningful confidence: random-weight model)" in out
+    assert "(confidence " not in out
