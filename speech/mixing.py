@@ -6,7 +6,7 @@ import numpy as np
 from dreamdraw.speech.audio import SAMPLE_RATE
 from dreamdraw.speech.errors import SpeechError
 
-__all__ = ["mix_at_snr", "rms", "scale_to_dbfs"]
+__all__ = ["fade_edges", "mix_at_snr", "rms", "scale_to_dbfs"]
 
 
 def rms(samples: np.ndarray) -> float:
@@ -45,3 +45,24 @@ def mix_at_snr(
     mixed = (noise * gain).astype(np.float32)
     mixed[start : start + len(speech)] += speech
     return np.clip(mixed, -1.0, 1.0)
+
+
+def fade_edges(samples: np.ndarray, fade_in_s: float, fade_out_s: float) -> np.ndarray:
+    """(n,) samples faded in over fade_in_s and out over fade_out_s (raised cosine), float32.
+
+    A clip cut out of a noisy room starts and ends with a click of noise; Whisper's output
+    on such a clip changes with a shift of a few samples. Faded, it does not.
+    """
+    faded = np.array(samples, dtype=np.float32)
+    half = len(faded) // 2
+    fade_in = min(round(fade_in_s * SAMPLE_RATE), half)
+    fade_out = min(round(fade_out_s * SAMPLE_RATE), half)
+    if fade_in > 0:
+        faded[:fade_in] *= _ramp(fade_in)
+    if fade_out > 0:
+        faded[-fade_out:] *= _ramp(fade_out)[::-1]
+    return faded
+
+
+def _ramp(length: int) -> np.ndarray:
+    return (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length))).astype(np.float32)

@@ -25,7 +25,8 @@ from dreamdraw.speech.guards import (
     unsure_tail,
     words_after_voice,
 )
-from dreamdraw.speech.room import RoomTracker
+from dreamdraw.speech.mixing import fade_edges
+from dreamdraw.speech.room import RoomTracker, duck_room
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.sources import AudioSource
 from dreamdraw.speech.transcript import Segment, Transcript
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 _PAD_BEFORE_S = 0.3  # audio kept around the voiced span handed to Whisper
 _PAD_AFTER_S = 0.5
+_FADE_S = 0.1  # the clip's edges fade in and out over this much of the padding (s)
+_ROOM_FLOOR_DB = -20.0  # a known room is turned down this much where the visitor is not speaking
 
 
 def transcribe(
@@ -84,7 +87,12 @@ def transcribe(
 
     offset = max(0, presence.first_sample - int(_PAD_BEFORE_S * SAMPLE_RATE))
     end = min(len(samples), presence.end_sample + int(_PAD_AFTER_S * SAMPLE_RATE))
-    clip = samples[offset:end]
+    if room is not None and presence.frames is not None:
+        samples = duck_room(samples, presence.frames, _ROOM_FLOOR_DB)
+    # Fades stay within the padding: the visitor's first and last sounds keep their level.
+    fade_in_s = min(_FADE_S, (presence.first_sample - offset) / SAMPLE_RATE)
+    fade_out_s = min(_FADE_S, (end - presence.end_sample) / SAMPLE_RATE)
+    clip = fade_edges(samples[offset:end], fade_in_s, fade_out_s)
     options = DecodeOptions.from_settings(settings)
     decoded = engine.decode(clip, options)
     shift, clip_s = offset / SAMPLE_RATE, len(clip) / SAMPLE_RATE

@@ -25,6 +25,7 @@ __all__ = [
     "RoomTracker",
     "SpeechBandMeter",
     "calibrate",
+    "duck_room",
     "energy_mean_dbfs",
     "measure_room",
     "record_seconds",
@@ -34,6 +35,8 @@ __all__ = [
 SPEECH_BAND_HZ = (300.0, 3400.0)
 OCTAVE_BANDS_HZ: tuple[float, ...] = (125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0)
 _MIN_ROOM_S = 1.0  # a room heard for less than this is not known yet
+_DUCK_HOLD_FRAMES = 5  # the room stays up this many frames (160 ms) around the visitor's voice
+_DUCK_SMOOTH_FRAMES = 5  # and the gain glides over this many frames, so no clicks
 _MIN_SENTENCE_VOICE_S = 0.8  # a calibration sentence needs this much voice
 
 
@@ -122,6 +125,25 @@ def _octave_levels(audio: np.ndarray) -> list[float]:
         # The density summed over the band is the band's share of the mean square.
         levels.append(float(10.0 * np.log10(np.sum(power[band]) * step + 1e-12)))
     return levels
+
+
+def duck_room(audio: np.ndarray, visitor: np.ndarray, floor_db: float = -20.0) -> np.ndarray:
+    """The room turned down by floor_db (dB, negative) where the visitor is not speaking.
+
+    audio: (n,) float32 at 16 kHz; visitor: (frames,) bool, the visitor's voice per 512-sample
+    frame of audio. Whisper given chatter between a visitor's words fills the gaps with the
+    chatter's words; turned down, the gaps stay gaps. The visitor's voice keeps its level (it
+    is held 160 ms either side of each voiced frame) and the gain glides between the two.
+    """
+    hold = np.ones(2 * _DUCK_HOLD_FRAMES + 1)
+    near = np.convolve(visitor.astype(float), hold, mode="same") > 0
+    gain = np.where(near, 1.0, 10.0 ** (floor_db / 20.0))
+    edge = _DUCK_SMOOTH_FRAMES // 2
+    smooth = np.ones(_DUCK_SMOOTH_FRAMES) / _DUCK_SMOOTH_FRAMES
+    gain = np.convolve(np.pad(gain, edge, mode="edge"), smooth, mode="valid")
+    per_sample = np.repeat(gain, FRAME_SAMPLES)[: len(audio)]
+    per_sample = np.pad(per_sample, (0, len(audio) - len(per_sample)), mode="edge")
+    return (audio * per_sample).astype(np.float32)
 
 
 class RoomTracker:

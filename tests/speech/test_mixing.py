@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from dreamdraw.speech import SAMPLE_RATE, SpeechError
 from dreamdraw.speech.audio import level_dbfs
-from dreamdraw.speech.mixing import mix_at_snr, rms, scale_to_dbfs
+from dreamdraw.speech.mixing import fade_edges, mix_at_snr, rms, scale_to_dbfs
 from dreamdraw.speech.vad import voiced_seconds
 
 from tests.speech.babble import babble, pink_noise, white_noise
@@ -55,3 +55,11 @@ def test_pink_noise_has_less_power_per_hertz_at_high_frequencies():
     low = power[(frequencies > 100) & (frequencies < 200)].mean()
     high = power[(frequencies > 3200) & (frequencies < 6400)].mean()
     assert 10 * np.log10(low / high) == pytest.approx(10 * np.log10(32), abs=2.0)
+
+
+def test_fades_touch_only_the_edges_asked_for():
+    noise = white_noise(1.0)
+    faded = fade_edges(noise, 0.1, 0.0)
+    assert faded[0] == 0.0
+    assert np.array_equal(faded[1600:], noise[1600:])
+    assert np.array_equal(fade_edges(noise, 0.0, 0.0), noise)

@@ -10,11 +10,13 @@ import pytest
 import soundfile
 from dreamdraw.installation.config import config_from_dict
 from dreamdraw.speech import SAMPLE_RATE, ArraySource, SpeechError
+from dreamdraw.speech.audio import level_dbfs
 from dreamdraw.speech.mixing import mix_at_snr, scale_to_dbfs
 from dreamdraw.speech.room import (
     OCTAVE_BANDS_HZ,
     RoomTracker,
     calibrate,
+    duck_room,
     measure_room,
     record_seconds,
     speech_band_levels,
@@ -144,3 +146,14 @@ def test_calibrate_command_with_a_silent_sentence_is_one_line(capsys, tmp_path: 
     )
     assert code == 2
     assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_the_room_is_turned_down_away_from_the_visitor_and_the_voice_keeps_its_level():
+    noise = white_noise(4.0, level_dbfs=-30.0)
+    visitor = np.zeros(len(noise) // 512, dtype=bool)
+    visitor[40:80] = True  # 1.28 s .. 2.56 s
+    ducked = duck_room(noise, visitor, floor_db=-20.0)
+    assert np.array_equal(ducked[45 * 512 : 75 * 512], noise[45 * 512 : 75 * 512])
+    for away in (slice(0, 30 * 512), slice(95 * 512, None)):
+        turned_down = level_dbfs(ducked[away]) - level_dbfs(noise[away])
+        assert turned_down == pytest.approx(-20.0, abs=0.01)
