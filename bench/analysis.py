@@ -23,7 +23,8 @@ from dreamdraw.analysis.inputs import square_image
 from dreamdraw.analysis.probing import ablate_strokes
 from dreamdraw.analysis.scorer import ClipScorer
 from dreamdraw.analysis.surgery import correlation_table, load_standalone
-from dreamdraw.drawing import DEFAULT_PENS, ClipModel, Drawing, Paper, Stroke, resolve_device
+from dreamdraw.drawing import DEFAULT_PENS, ClipModel, Drawing, Stroke, resolve_device
+from dreamdraw.paper import Paper
 
 DREAM = "I was flying over a red city at night and my teeth turned into birds"  # 15 words
 

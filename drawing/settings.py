@@ -8,6 +8,7 @@ from typing import Literal
 from dreamdraw.drawing.errors import DrawingError
 from dreamdraw.drawing.model import DEFAULT_PENS, Pen
 from dreamdraw.paper import Paper, PaperError, parse_paper
+from dreamdraw.settings import setting
 
 # The CLIP a drawing uses unless told otherwise: OpenAI's ViT-B/32, as CLIPDraw published.
 DEFAULT_CLIP = "ViT-B-32:openai"
@@ -19,41 +20,30 @@ __all__ = ["DrawSettings"]
 class DrawSettings:
     """How dreams are drawn."""
 
-    mode: Literal["plotter", "classic"] = field(
-        default="plotter",
-        metadata={
-            "doc": "plotter: only what the pens can draw (the default); classic: CLIPDraw as published"
-        },
+    mode: Literal["plotter", "classic"] = setting(
+        "plotter",
+        "plotter: only what the pens can draw (the default); classic: CLIPDraw as published",
     )
-    clip: str = field(
-        default=DEFAULT_CLIP,
-        metadata={
-            "doc": "open_clip model as NAME:TAG (pretrained weights), or test:tiny (random, offline tests only)"
-        },
+    clip: str = setting(
+        DEFAULT_CLIP,
+        "open_clip model as NAME:TAG (pretrained weights), or test:tiny (random, offline tests only)",
     )
-    clip_checkpoint: str | None = field(
-        default=None,
-        metadata={"doc": "a local CLIP checkpoint file, used instead of downloading the tag"},
+    clip_checkpoint: str | None = setting(
+        None, "a local CLIP checkpoint file, used instead of downloading the tag"
     )
-    clip_cache_dir: str | None = field(
-        default=None,
-        metadata={"doc": "where downloaded CLIP weights are kept (default: open_clip's cache)"},
+    clip_cache_dir: str | None = setting(
+        None, "where downloaded CLIP weights are kept (default: open_clip's cache)"
     )
-    device: str = field(default="auto", metadata={"doc": "auto, cpu, cuda or cuda:N"})
-    strokes: int = field(default=256, metadata={"doc": "number of strokes"})
-    iterations: int = field(default=1000, metadata={"doc": "optimisation steps"})
-    augmentations: int = field(
-        default=4,
-        metadata={"doc": "augmented copies CLIP sees per step (0: the plain canvas only)"},
+    device: str = setting("auto", "auto, cpu, cuda or cuda:N")
+    strokes: int = setting(256, "number of strokes")
+    iterations: int = setting(1000, "optimisation steps")
+    augmentations: int = setting(
+        4, "augmented copies CLIP sees per step (0: the plain canvas only)"
     )
-    seed: int | None = field(
-        default=None, metadata={"doc": "random seed (unset: a new one per dream, recorded)"}
-    )
-    negative_prompts: list[str] = field(
-        default_factory=list,
-        metadata={
-            "doc": 'captions to steer away from, e.g. ["A badly drawn sketch.", "Many ugly, messy drawings."]'
-        },
+    seed: int | None = setting(None, "random seed (unset: a new one per dream, recorded)")
+    negative_prompts: list[str] = setting(
+        doc='captions to steer away from, e.g. ["A badly drawn sketch.", "Many ugly, messy drawings."]',
+        factory=list,
     )
     paper: str = field(
         default="A4",
@@ -66,32 +56,23 @@ class DrawSettings:
         default="landscape",
         metadata={"doc": "for named paper sizes", "from": "paper.orientation"},
     )
-    canvas_px: int = field(
-        default=224, metadata={"doc": "the canvas's short side in px (plotter mode)"}
+    canvas_px: int = setting(224, "the canvas's short side in px (plotter mode)")
+    min_stroke_mm: float = setting(
+        1.0, "strokes shorter than this on paper are dropped (plotter mode)"
     )
-    min_stroke_mm: float = field(
-        default=1.0,
-        metadata={"doc": "strokes shorter than this on paper are dropped (plotter mode)"},
+    plain_view: bool = setting(
+        True,
+        "plotter mode: CLIP also sees the whole canvas, unaugmented, at every step (where things lie on the page counts)",
     )
-    plain_view: bool = field(
-        default=True,
-        metadata={
-            "doc": "plotter mode: CLIP also sees the whole canvas, unaugmented, at every step (where things lie on the page counts)"
-        },
+    prune: bool = setting(
+        True,
+        "plotter mode: after optimising, drop the strokes CLIP sees the dream better without (fewer to plot)",
     )
-    prune: bool = field(
-        default=True,
-        metadata={
-            "doc": "plotter mode: after optimising, drop the strokes CLIP sees the dream better without (fewer to plot)"
-        },
-    )
-    progress_every: int = field(default=10, metadata={"doc": "report progress every N iterations"})
-    early_stop_patience: int = field(
-        default=0, metadata={"doc": "stop after N iterations without improvement (0: never)"}
-    )
-    pens: list[Pen] = field(
-        default_factory=lambda: list(DEFAULT_PENS),
-        metadata={"doc": "the pens in the plotter: id (layer), colour, nib width in mm"},
+    progress_every: int = setting(10, "report progress every N iterations")
+    early_stop_patience: int = setting(0, "stop after N iterations without improvement (0: never)")
+    pens: list[Pen] = setting(
+        doc="the pens in the plotter: id (layer), colour, nib width in mm",
+        factory=lambda: list(DEFAULT_PENS),
     )
 
     def sheet(self) -> Paper:

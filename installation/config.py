@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 from dreamdraw.installation.sections import SECTIONS, Config
+from dreamdraw.settings import describe_bounds
 
 __all__ = ["Config", "ConfigError", "load_config", "render_default_config", "SECTIONS"]
 
@@ -134,6 +135,8 @@ def _render_table(name: str, obj: Any, doc: str) -> list[str]:
             continue
         value = getattr(obj, f.name)
         fdoc = f.metadata.get("doc", "")
+        if f.metadata.get("bounds"):
+            fdoc += f" ({describe_bounds(f.metadata['bounds'])})"
         if dataclasses.is_dataclass(value):
             nested.append((f"{name}.{f.name}", value, fdoc))
             continue

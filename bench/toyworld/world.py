@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from dreamdraw.drawing import Drawing, Paper, Pen, Stroke, StrokeBatch, rasterize
+from dreamdraw.drawing import Drawing, Pen, Stroke, StrokeBatch, rasterize
+from dreamdraw.paper import Paper
 from torch import Tensor
 
 __all__ = [

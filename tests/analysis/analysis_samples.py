@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dreamdraw.drawing import DEFAULT_PENS, Drawing, Paper, Stroke
+from dreamdraw.drawing import DEFAULT_PENS, Drawing, Stroke
+from dreamdraw.paper import Paper
 
 
 def make_drawing(strokes: int = 5) -> Drawing:
