@@ -2,14 +2,13 @@
 
 Three levels: the audio (is there voice that stands out from the room?), each decoded segment
 (confident, not a loop, not more words than voice under it), and the whole transcript
-(no repeated sentences or phrases, words where the voice was).
+(no repeated sentences or phrases, words Whisper is sure of, placed where the voice was).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,15 +105,9 @@ _ANNOTATION = re.compile(
 )
 
 
-def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.lower().replace("’", "'"))
-    text = re.sub(r"[^\w\s']", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def is_silence_phrase(text: str) -> bool:
     """True for what Whisper tends to say to silence: "Thank you.", subtitle credits and the like."""
-    normalized = _normalize(text)
+    normalized = " ".join(normalize_words(text))
     return normalized in SILENCE_PHRASES or bool(_CREDIT.search(normalized))
 
 
