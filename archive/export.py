@@ -238,14 +238,18 @@ def _settled_blob(archive: Archive, record: Record, sha: str) -> bytes:
         try:
             return archive.blob(sha)
         except BlobUnavailable:
+            # Looked at before the record: a delete committing in between shows as gone.
+            in_flight = archive.blobs.in_trash(sha)
             try:
-                # By its files too: SQLite may give a deleted record's id to a newer one.
+                # By its files too, not only its id.
                 still_named = sha in archive.get(record.id).blobs.values()
             except RecordNotFound:
                 still_named = False
             if not still_named:
                 raise _DeletedMeanwhile from None
-            if not archive.blobs.in_trash(sha) or time.monotonic() > deadline:
+            if archive.blobs.exists(sha):
+                continue  # a delete rolled back and put it back meanwhile
+            if not in_flight or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
 

@@ -6,6 +6,7 @@ must be clean; the web server must never have answered 5xx. Half the drawings sh
 SVG and all share 20 PNGs, so deletes and adds race on the same files.
 
 Prints one JSON line. Usage: python -m bench.archive_soak [--seconds 60] [--processes 4]
+[--postgres-url postgresql+psycopg://USER@HOST:PORT/DB]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import httpx
 from dreamdraw.archive import (
+    Archive,
     ArchiveError,
     RecordFilter,
     RecordNotFound,
@@ -56,7 +58,14 @@ def _png(seed: int) -> bytes:
     return out.getvalue()
 
 
-def _worker(index: int, data_dir: str, seconds: float, start: Any, report: str) -> None:
+def _open(place: tuple[str, str | None]) -> Archive:
+    location, blob_dir = place
+    return open_archive(location, blob_dir=blob_dir)
+
+
+def _worker(
+    index: int, place: tuple[str, str | None], seconds: float, start: Any, report: str
+) -> None:
     """Random operations for `seconds` once all have met at barrier `start`; writes counts
     and the ids of the records it added and kept to `report`."""
     rng = random.Random(index)
@@ -64,7 +73,7 @@ def _worker(index: int, data_dir: str, seconds: float, start: Any, report: str) 
     errors: Counter[str] = Counter()
     mine: list[int] = []
     pngs = [_png(k) for k in range(20)]
-    with open_archive(data_dir) as archive, tempfile.TemporaryDirectory() as scratch:
+    with _open(place) as archive, tempfile.TemporaryDirectory() as scratch:
         start.wait()
         until = time.time() + seconds
         n = 0
@@ -148,12 +157,20 @@ def _cli(config: Path, data_dir: Path, *args: str) -> subprocess.CompletedProces
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
-def run_soak(seconds: float, processes: int, root: Path) -> dict[str, Any]:
-    """Run the soak in folder `root` for `seconds`; the measured counts."""
+def run_soak(seconds: float, processes: int, root: Path, url: str | None = None) -> dict[str, Any]:
+    """Run the soak in folder `root` for `seconds`; the measured counts.
+
+    `url`: an empty PostgreSQL database (blobs then go to `root/blobs`); default SQLite.
+    """
     data_dir = root / "data"
     config = root / "venue.toml"
     # The browser speaks plain HTTP to 127.0.0.1: the session cookie may not be Secure.
-    config.write_text("[archive]\nsecure_cookies = false\n", encoding="utf-8")
+    settings = "[archive]\nsecure_cookies = false\n"
+    place: tuple[str, str | None] = (str(data_dir), None)
+    if url is not None:
+        place = (url, str(root / "blobs"))
+        settings += f"url = {json.dumps(url)}\nblob_dir = {json.dumps(place[1])}\n"
+    config.write_text(settings, encoding="utf-8")
     added = _cli(config, data_dir, "add-curator", "ann", "--password", PASSWORD)
     assert added.returncode == 0, added.stderr
     port = _free_port()
@@ -178,7 +195,7 @@ def run_soak(seconds: float, processes: int, root: Path) -> dict[str, Any]:
     start = context.Barrier(processes + 1)
     reports = [root / f"worker{k}.json" for k in range(processes)]
     workers = [
-        context.Process(target=_worker, args=(k, str(data_dir), seconds, start, str(reports[k])))
+        context.Process(target=_worker, args=(k, place, seconds, start, str(reports[k])))
         for k in range(processes)
     ]
     for worker in workers:
@@ -207,7 +224,7 @@ def run_soak(seconds: float, processes: int, root: Path) -> dict[str, Any]:
         kept.extend(found["kept"])
     check = _cli(config, data_dir, "check")
     missing_records = missing_files = 0
-    with open_archive(data_dir) as archive:
+    with _open(place) as archive:
         final = archive.count(RecordFilter(include_hidden=True))
         for record_id in kept:
             try:
@@ -248,9 +265,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to run")
     parser.add_argument("--processes", type=int, default=4, help="writer processes")
+    parser.add_argument(
+        "--postgres-url",
+        help="an empty PostgreSQL database, postgresql+psycopg://USER@HOST:PORT/DB "
+        "(default: SQLite)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dreamdraw-soak-") as root:
-        print(json.dumps(run_soak(args.seconds, args.processes, Path(root))))
+        result = run_soak(args.seconds, args.processes, Path(root), args.postgres_url)
+        print(json.dumps({"database": "postgresql" if args.postgres_url else "sqlite", **result}))
 
 
 if __name__ == "__main__":
