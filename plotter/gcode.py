@@ -24,11 +24,12 @@ def pen_gcode(settings: PlotterSettings, down: bool, laser_mode: bool = False) -
 
     In GRBL's laser mode ($32=1) an `M3 S..` sent in G0 mode keeps the output off until the
     next G1 move, so the pen would drop only as the carriage starts and the dwell would wait
-    for nothing; sent in G1 mode the output switches at once and the dwell lets it settle.
+    for nothing; sent in G1 mode (which needs a feed) the output switches at once and the
+    dwell lets it settle.
     """
     command = settings.grbl_pen_down if down else settings.grbl_pen_up
     if laser_mode and down and command.upper().lstrip().startswith(("M3", "M4")):
-        command = "G1" + command
+        command = f"G1F{gcode_number(settings.draw_speed_mm_s * 60)}{command}"
     delay = settings.pen_down_delay_s if down else settings.pen_up_delay_s
     return [command, f"G4P{gcode_number(delay)}"]
 

@@ -80,6 +80,7 @@ class GrblDriver(Driver):
         self._absolute = True
         self._capture: list[str] | None = None  # `$$`/`$I` lines while they are read
         self._rx_buffer = self.settings.grbl_rx_buffer
+        self.unlock_at_connect = False  # `dreamdraw plotter unlock`: $X instead of refusing
         self._last_end: tuple[float, float] | None = None  # where the last stroke ended
 
     # -- coordinates ---------------------------------------------------------------------
@@ -108,7 +109,10 @@ class GrblDriver(Driver):
         if not first and not self.settings.grbl_homing:
             self._check_position_kept()
         if first and status.state == "Alarm" and not self.settings.grbl_homing:
-            raise PlotterError(self._locked_message())
+            if not self.unlock_at_connect:
+                raise PlotterError(self._locked_message())
+            self.unlock()
+            status = self.query_status()
         if status.state == "Alarm" or (first and self.settings.grbl_homing):
             self._clear_alarm()
         self.send_lines(setup_gcode(self.settings))
@@ -185,6 +189,8 @@ class GrblDriver(Driver):
             if line.startswith("<"):
                 self._on_status(line)
                 return self.status
+            if BANNER.search(line) and not self._in_job:
+                continue  # a board just powered on prints its banner once more on our reset
             self._on_line(line)
         raise DeviceFault(f"no status report within {timeout or self.settings.reply_timeout_s:g} s")
 

@@ -143,17 +143,21 @@ def plot_command(
     if source is None:
         raise PlotterError("give an SVG or drawing.json to plot, or --resume JOB")
     settings = _settings(app, **options)
-    toolpath = plan_toolpath(_svg_source(source), settings)
-    click.echo(toolpath.summary(), err=True)
-    if dry_run:
-        return
-    if to_file is not None:
-        kind = write_plot_file(toolpath, to_file, settings)
-        click.echo(f"wrote {kind} to {to_file}")
+    if dry_run or to_file is not None:
+        toolpath = plan_toolpath(_svg_source(source), settings)
+        click.echo(toolpath.summary(), err=True)
+        if to_file is not None:
+            kind = write_plot_file(toolpath, to_file, settings)
+            click.echo(f"wrote {kind} to {to_file}")
         return
     job_path = _job_path(app, source)
-    driver = open_driver(settings=settings, sheet=toolpath.sheet)
+    # Connect first: the plan is fitted and timed with the machine's own settings.
+    driver = open_driver(settings=settings)
     try:
+        if driver.machine is not None:
+            click.echo(driver.machine.summary(), err=True)
+        toolpath = plan_toolpath(_svg_source(source), settings, driver.sheet, driver.machine)
+        click.echo(toolpath.summary(), err=True)
         first = toolpath.pen(toolpath.strokes[0].pen)
         if settings.pen_change == "prompt" and len(toolpath.pens) > 1:
             click.echo(f"starting with {first.label()}", err=True)
@@ -291,6 +295,22 @@ def pen_down_command(app: AppContext, **options: Any) -> None:
 def home_command(app: AppContext, **options: Any) -> None:
     """Pen up and go to the machine origin (a homing cycle where the machine has one)."""
     _with_driver(app, options, lambda d: d.home())
+
+
+@plotter_group.command("unlock")
+@_machine_options
+@pass_app
+def unlock_command(app: AppContext, **options: Any) -> None:
+    """Clear a GRBL alarm or lock with $X, trusting the pen is where the machine thinks."""
+    from dreamdraw.plotter import open_driver
+
+    driver = open_driver(settings=_settings(app, **{**options, "device": "grbl"}), connect=False)
+    driver.unlock_at_connect = True
+    try:
+        driver.connect()
+        click.echo(f"unlocked; {driver.query_status().state}")
+    finally:
+        driver.close()
 
 
 @plotter_group.command("jog")

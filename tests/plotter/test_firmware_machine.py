@@ -79,3 +79,53 @@ def test_paper_larger_than_the_travel_is_fitted_inside_it_and_the_plan_says_so(
     points = driver.device_from_paper(np.concatenate([s.points for s in toolpath.strokes]))
     assert points.min() >= 0 and (points.max(axis=0) <= 200.0).all()
     assert "fitted inside the plotter's travel (200 x 200 mm" in toolpath.summary()
+
+
+@pytest.mark.parametrize("mask", [0, 1, 2, 3], ids=["WPos", "MPos", "WPos-Bf", "MPos-Bf"])
+def test_status_reports_are_read_whatever_the_machine_sends(firmware: Firmware, mask: int) -> None:
+    firmware.configure({**PLOTTER_LIKE, 10: mask})
+    with GrblDriver(firmware.port, firmware_settings(paper="A6")) as driver:
+        driver.move_to(10.0, 20.0)
+        driver.wait_idle()
+        status = driver.query_status()
+    assert ("MPos:" if mask & 1 else "WPos:") in status.detail
+    assert ("|Bf:" in status.detail) == bool(mask & 2)
+    assert (status.x, status.y) == pytest.approx((10.0, 20.0), abs=0.005)
+
+
+def test_in_laser_mode_a_plain_m3_leaves_the_pen_up_until_the_carriage_moves(
+    firmware: Firmware,
+) -> None:
+    firmware.configure({**PLOTTER_LIKE, 32: 1})
+    with firmware.open() as port:
+        firmware.exchange(port, "G0")  # after a travel GRBL is in G0 mode
+        firmware.exchange(port, "M3S1000")
+        port.write(b"?")
+        report = firmware.read_until(port, b">", 2.0)
+    assert b"FS:0,0" in report
+
+
+def test_in_laser_mode_our_pen_down_is_down_while_its_dwell_runs(firmware: Firmware) -> None:
+    firmware.configure({**PLOTTER_LIKE, 32: 1})
+    with GrblDriver(firmware.port, firmware_settings(paper="A6")) as driver:
+        assert driver.machine is not None and driver.machine.laser_mode
+        driver.move_to(10.0, 20.0)
+        driver.pen_down()
+        status = driver.query_status()
+    assert "FS:0,1000" in status.detail
+
+
+def test_a_machine_that_starts_locked_says_how_to_home_or_unlock_it(firmware: Firmware) -> None:
+    firmware.configure({22: 1})
+    firmware.kill()
+    firmware.start()  # power on with homing enabled: GRBL starts locked
+    driver = GrblDriver(firmware.port, firmware_settings())
+    with pytest.raises(
+        PlotterError,
+        match=r"locked: it has homing enabled \(\$22=1\).*`dreamdraw plotter home`.*"
+        r"`dreamdraw plotter unlock`",
+    ):
+        driver.connect()
+    driver.unlock_at_connect = True
+    with driver:
+        assert driver.query_status().state == "Idle"
