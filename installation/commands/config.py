@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from dreamdraw.installation.config import ConfigError, load_config, render_default_config
+from dreamdraw.installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
 
@@ -27,9 +28,13 @@ def config_init(path: Path, force: bool) -> None:
 
 
 @config_group.command("check")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def config_check(path: Path) -> None:
-    """Validate PATH and report the first problem, naming its key."""
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def config_check(app: AppContext, path: Path | None) -> None:
+    """Validate PATH (default: the --config file) and report the first problem, naming its key."""
+    path = path or app.config_path
+    if path is None:
+        raise click.UsageError("name a config file: dreamdraw config check PATH (or --config PATH)")
     load_config(path)
     click.echo(f"{path}: ok")
 

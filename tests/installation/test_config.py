@@ -13,6 +13,8 @@ from dreamdraw.installation.config import (
     render_default_config,
 )
 
+from tests.cli_runner import run_cli
+
 
 def test_default_config_file_parses_back_to_the_defaults(tmp_path):
     text = render_default_config()
@@ -54,3 +56,15 @@ def test_malformed_toml_and_missing_file_are_clear_errors(tmp_path):
     with pytest.raises(ConfigError, match="config init"):
         load_config(tmp_path / "missing.toml")
     assert tomllib.loads(render_default_config())
+
+
+def test_config_check_without_a_path_checks_the_config_option(tmp_path, capsys) -> None:
+    venue = tmp_path / "venue.toml"
+    venue.write_text('[paper]\nsize = "A3"\n', encoding="utf-8")
+    code, out, _ = run_cli(capsys, "--config", str(venue), "config", "check")
+    assert code == 0 and out.strip() == f"{venue}: ok"
+
+
+def test_config_check_without_any_config_says_what_to_name(capsys) -> None:
+    code, _, err = run_cli(capsys, "config", "check")
+    assert code == 2 and "name a config file" in err
