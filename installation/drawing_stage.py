@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 
 import torch
@@ -25,6 +26,8 @@ from dreamdraw.installation.stage import QueueStage
 __all__ = ["DrawFunction", "Drawn", "DrawingStage", "load_show_clip"]
 
 log = logging.getLogger("dreamdraw.show.drawing")
+
+_FINISHED_KEPT = 4
 
 DrawFunction = Callable[
     [str, DrawSettings, ClipModel, Callable[[DrawProgress], None] | None], Drawing
@@ -89,6 +92,8 @@ class DrawingStage(QueueStage[Dream]):
         self.on_failed = on_failed
         self.progress: DrawProgress | None = None
         self.busy = threading.Event()
+        # The last few finished drawings, newest last: the kiosk shows them between visitors.
+        self.finished: deque[Drawing] = deque(maxlen=_FINISHED_KEPT)
 
     def handle(self, dream: Dream) -> None:
         """Draw one queued dream and hand the result on."""
@@ -103,6 +108,7 @@ class DrawingStage(QueueStage[Dream]):
             return
         finally:
             self.busy.clear()
+        self.finished.append(drawing)
         if self.on_drawn is not None:
             self.on_drawn(dream, drawing, note)
 

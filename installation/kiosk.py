@@ -24,6 +24,8 @@ __all__ = ["Kiosk", "run_kiosk", "wrap_text"]
 
 _MARGIN = 48
 _METER_FLOOR_DBFS = -60.0
+_THUMBNAILS = 4  # earlier drawings on the attract screen
+_NOTICE_S = 4.0
 
 
 def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
@@ -78,20 +80,20 @@ class Kiosk:
         self.talk_key = pygame.key.key_code(s.talk_key)
         self.typing: str | None = None  # the visitor's text while typing (None: not typing)
         self.running = True
-        self._preview: tuple[int, pygame.Surface] | None = None
+        self._previews: dict[tuple[int, int], pygame.Surface] = {}
+        self._notice: tuple[str, float] | None = None  # a hint for the visitor, and since when
         self.snap = show.snapshot()  # what the last frame showed
 
     # -- input -----------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
-        """One pygame event: talk key, Enter (yes), typing, F2 (pen changed), F10 (quit)."""
+        """One pygame event: talk key, Enter (yes), typing, Esc (stop typing), F2 (pen changed),
+        F10 (close the show: the attendant's key)."""
         show = self.show
         state = show.state
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.KEYDOWN:
-            if event.key == pygame.K_F10 or (
-                event.key == pygame.K_ESCAPE and not self.settings.fullscreen
-            ):
+            if event.key == pygame.K_F10:  # the attendant's key; Esc is a visitor's, never quits
                 self.running = False
             elif event.key == pygame.K_F2:
                 show.confirm_pen_change()
@@ -133,6 +135,9 @@ class Kiosk:
         elif event.key == pygame.K_ESCAPE:
             self.typing = None
         elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            if not clean_dream(self.typing, self.settings.max_dream_chars):
+                self._notice = ("Type your dream first, then press Enter.", time.monotonic())
+                return
             text, self.typing = self.typing, None
             if self.show.type_dream(text) and self.show.state is State.CONFIRM:
                 self.show.accept()
@@ -215,6 +220,26 @@ class Kiosk:
             self._text(
                 surface, "One moment please: the robot is still busy.", top + 24, colour=self.accent
             )
+        self._earlier_drawings(surface)
+
+    def _earlier_drawings(self, surface: pygame.Surface) -> None:
+        """The last drawings made, in a row above the footer: what the installation makes."""
+        drawings = self.snap.finished[-_THUMBNAILS:]
+        if not drawings:
+            return
+        gap = 16
+        width = (surface.get_width() - 2 * _MARGIN - gap * (_THUMBNAILS - 1)) // _THUMBNAILS
+        height = min(surface.get_height() // 4, width)
+        top = surface.get_height() - 2 * _MARGIN - height
+        label = self.fonts["small"].render("Dreams drawn today", True, self.dim)
+        surface.blit(label, (_MARGIN, top - label.get_height() - 6))
+        for i, drawing in enumerate(reversed(drawings)):
+            preview = self._preview_surface(drawing, height)
+            if preview.get_width() > width:
+                preview = pygame.transform.smoothscale(
+                    preview, (width, round(preview.get_height() * width / preview.get_width()))
+                )
+            surface.blit(preview, (_MARGIN + i * (width + gap), top))
 
     def _typing_box(self, surface: pygame.Surface, top: int) -> int:
         text = clean_dream(self.typing or "", self.settings.max_dream_chars)
@@ -227,6 +252,8 @@ class Kiosk:
             (surface.get_width() - _MARGIN, bottom + 4),
             2,
         )
+        if self._notice is not None and time.monotonic() - self._notice[1] < _NOTICE_S:
+            bottom = self._text(surface, self._notice[0], bottom + 16, colour=self.accent)
         return bottom + 16
 
     def _listening(self, surface: pygame.Surface) -> None:
@@ -264,13 +291,15 @@ class Kiosk:
         self._text(surface, keys, top + 8, "small", self.dim)
 
     def _preview_surface(self, drawing: Drawing, height: int) -> pygame.Surface:
-        key = id(drawing)
-        if self._preview is None or self._preview[0] != key:
+        key = (id(drawing), height)
+        if key not in self._previews:
+            if len(self._previews) > 2 * _THUMBNAILS:  # only what is on screen is kept
+                self._previews.clear()
             width = max(16, round(height * drawing.canvas_width / drawing.canvas_height))
             image = drawing.render(width_px=width)
             array = (image.clamp(0, 1) * 255).round().byte().permute(2, 1, 0).numpy()
-            self._preview = (key, pygame.surfarray.make_surface(array))
-        return self._preview[1]
+            self._previews[key] = pygame.surfarray.make_surface(array)
+        return self._previews[key]
 
     def _split(self, surface: pygame.Surface, drawing: Drawing | None) -> int:
         """The drawing on the left half; returns the x where the right column starts."""
@@ -326,7 +355,17 @@ class Kiosk:
             lines.append((snap.screen.message, "body", self.accent))
         plot = snap.plot_progress
         top = self._column(surface, x, lines)
-        if plot is not None and snap.plot_record is not None:
+        if snap.pen_change is not None:  # the plotter waits: the attendant must act, not wait
+            self._column(
+                surface,
+                x,
+                [
+                    ("The plotter needs another pen.", "body", self.accent),
+                    (f"Attendant: put in {snap.pen_change.label()}, then press F2.", "title", None),
+                ],
+                top,
+            )
+        elif plot is not None and snap.plot_record is not None:
             top = self._bar(surface, top, plot.fraction, x=x)
             left = f"about {plot.remaining_s:.0f} s left"
             self._column(surface, x, [(left, "small", self.dim)], top)
@@ -343,8 +382,11 @@ class Kiosk:
             self._text(surface, hint, surface.get_height() - 3 * _MARGIN, "small", self.dim)
 
     def _done(self, surface: pygame.Surface) -> None:
-        top = self._text(surface, "Thank you for your dream!", _MARGIN, "title")
-        self._message(surface, top + 24)
+        x = self._split(surface, self.snap.last_drawing)
+        lines: list[tuple[str, str, object]] = [("Thank you for your dream!", "title", None)]
+        if self.snap.screen.message:
+            lines.append((self.snap.screen.message, "body", self.accent))
+        self._column(surface, x, lines)
 
     def _fault(self, surface: pygame.Surface) -> None:
         top = self._text(surface, "The robot is resting", _MARGIN, "title")
@@ -361,6 +403,11 @@ class Kiosk:
             status = f"ATTENDANT: put in {snap.pen_change.label()}, then press F2"
         f = self.fonts["small"]
         surface.blit(f.render(status, True, self.dim), (_MARGIN, surface.get_height() - _MARGIN))
+        for i, note in enumerate(snap.notes, start=2):
+            surface.blit(
+                f.render(note, True, self.accent),
+                (_MARGIN, surface.get_height() - _MARGIN - i * f.get_linesize()),
+            )
         note = clip_spec_label(self.show.config.drawing.clip)
         if note:  # visitors are told when the drawing model is a toy or has random weights
             line = f"drawn by {self.show.config.drawing.clip}: {note}"

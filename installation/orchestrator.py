@@ -242,7 +242,20 @@ class Show:
             faults=tuple(self.faults.snapshot()),
             fault_counts=dict(self.faults.counts),
             counters=dict(self.counters),
+            last_drawing=self.drawing.finished[-1] if self.drawing.finished else None,
+            finished=tuple(self.drawing.finished) if self.config.consent.public else (),
+            notes=self._notes(),
         )
+
+    def _notes(self) -> tuple[str, ...]:
+        """What visitors must be told about how the robot draws today."""
+        # (A test or toy model is named by the kiosk from the config, see kiosk._footer.)
+        notes = []
+        if self.drawing.clip.device.type == "cpu" and (
+            self.faults.is_active("no_gpu") or self.faults.is_active("gpu_out_of_memory")
+        ):
+            notes.append("The robot draws more slowly today, with fewer strokes.")
+        return tuple(notes)
 
     def status(self) -> dict:
         """Everything the technician needs, as JSON-ready data (the status page and file)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamdraw.drawing.clipdraw import DrawProgress
+from dreamdraw.drawing.model import Drawing
 from dreamdraw.installation.faults import Fault
 from dreamdraw.installation.states import Screen, State
 from dreamdraw.plotter import PenInfo, Progress
@@ -29,7 +30,10 @@ class ShowSnapshot:
 
     `draw_progress` is the drawing in progress (its last strokes), `plot_progress` the plot
     job's, `plot_record` the record on the plotter now, `pen_change` the pen the attendant
-    must put in (None: no pen change pending).
+    must put in (None: no pen change pending). `last_drawing` is the drawing finished last (the
+    visitor's own on the thank-you screen); `finished` are the last drawings made, newest
+    last (empty when the venue's consent settings keep drawings from public view); `notes`
+    what visitors must be told about how the robot draws today (on the CPU, fewer strokes).
     """
 
     running: bool
@@ -51,6 +55,9 @@ class ShowSnapshot:
     faults: tuple[Fault, ...]
     fault_counts: dict[str, int]
     counters: dict[str, int]
+    last_drawing: Drawing | None = None
+    finished: tuple[Drawing, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def state(self) -> State:

@@ -213,3 +213,87 @@ def test_long_visitor_text_wraps_within_the_width_and_stays_literal():
     assert all(font.size(line)[0] <= 300 for line in lines)
     assert "".join(lines).replace(" ", "") == HOSTILE.replace(" ", "")
     assert lines[0].startswith("<script>alert")
+
+
+def test_escape_never_closes_the_show_even_in_a_window(show):
+    assert not show.config.kiosk.fullscreen
+    kiosk = Kiosk(show)
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_ESCAPE))
+    assert kiosk.running
+
+
+def test_escape_while_typing_only_stops_typing(keyboard_show):
+    kiosk = Kiosk(keyboard_show)
+    kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text="a"))
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_ESCAPE))
+    assert kiosk.running and kiosk.typing is None
+
+
+def test_enter_on_an_empty_dream_tells_the_visitor_to_type_first(keyboard_show, surface):
+    kiosk = Kiosk(keyboard_show)
+    kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=" "))
+    kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
+    assert keyboard_show.state is State.LISTENING and kiosk.typing == " "
+    kiosk.render(surface)
+    with_hint = ink_share(surface, kiosk)
+    kiosk._notice = None  # as when its few seconds are over
+    kiosk.render(surface)
+    assert with_hint > ink_share(surface, kiosk)
+
+
+def test_a_pen_change_fills_the_plotting_screen_with_the_attendants_instruction(
+    show, surface, artifacts
+):
+    kiosk = Kiosk(show)
+    for event in (Event.TYPED, Event.ACCEPT, Event.DRAWN):
+        assert show.journey.fire(event, dream="a whale")
+    plot = Progress(5, 20, 0.25, 3.0, 9.0, PenInfo(1), 0)
+    running = replace(show.snapshot(), plot_record=1, plot_progress=plot)
+    shot(kiosk, surface, artifacts, "plotting", running)
+    plotting = ink_share(surface, kiosk)
+    waiting = replace(running, pen_change=PenInfo(2, "#0000ff", 0.8, "blue"))
+    shot(kiosk, surface, artifacts, "pen-change", waiting)
+    assert ink_share(surface, kiosk) > plotting + 0.01  # title-size words, not a small footer
+
+
+def test_the_thank_you_screen_shows_the_visitors_drawing(show, surface, artifacts, clip):
+    kiosk = Kiosk(show)
+    drawing = draw("a house by the sea", show.config.drawing, clip)
+    for event in (Event.TYPED, Event.ACCEPT, Event.DRAWN, Event.PLOTTED):
+        assert show.journey.fire(event, dream="a house by the sea")
+    empty = replace(show.snapshot(), last_drawing=None)
+    shot(kiosk, surface, artifacts, "done-empty", empty)
+    without = ink_share(surface, kiosk)
+    shot(kiosk, surface, artifacts, "done", replace(empty, last_drawing=drawing))
+    assert ink_share(surface, kiosk) > without
+
+
+def test_the_attract_screen_shows_earlier_drawings(show, surface, artifacts, clip):
+    kiosk = Kiosk(show)
+    drawings = tuple(draw(t, show.config.drawing, clip) for t in ("a cat", "a boat", "a tree"))
+    shot(kiosk, surface, artifacts, "attract-empty", show.snapshot())
+    without = ink_share(surface, kiosk)
+    shot(kiosk, surface, artifacts, "attract-drawings", replace(show.snapshot(), finished=drawings))
+    assert ink_share(surface, kiosk) > without
+
+
+def test_the_snapshot_keeps_earlier_drawings_from_view_without_public_consent(tmp_path, clip):
+    config = kiosk_config(keyboard_only=True)
+    config.consent.public = False
+    show = Show(config, tmp_path / "private", clip=clip)
+    try:
+        show.drawing.finished.append(draw("a cat", config.drawing, clip))
+        snapshot = show.snapshot()
+        assert snapshot.finished == () and snapshot.last_drawing is not None
+    finally:
+        show.stop()
+
+
+def test_the_kiosk_says_when_the_robot_draws_on_the_cpu(show, surface):
+    kiosk = Kiosk(show)
+    kiosk.render(surface)
+    on_gpu = ink_share(surface, kiosk)
+    show.faults.report("no_gpu", "no CUDA GPU")
+    assert show.snapshot().notes == ("The robot draws more slowly today, with fewer strokes.",)
+    kiosk.render(surface)
+    assert ink_share(surface, kiosk) > on_gpu
