@@ -94,6 +94,7 @@ class GrblSimulator(PtySimulator):
         self.dwell_until: float | None = None
         self.homing_until: float | None = None
         self.hold = False
+        self._resume = False
         self.spindle_on = False
         self.spindle_s = 0.0
         self.feed = 0.0
@@ -134,8 +135,8 @@ class GrblSimulator(PtySimulator):
             elif byte == 0x21:  # !  (a hold in mid-job; an idle GRBL ignores it)
                 busy = self.planner or self.dwell_until is not None or self.pending is not None
                 self.hold = self.hold or bool(busy)
-            elif byte == 0x7E:  # ~
-                self.hold = False
+            elif byte == 0x7E:  # ~  (acts on GRBL's next realtime pass, after a `?` with it)
+                self._resume = True
             elif byte == 0x18:
                 self._soft_reset()
             elif len(self.rx) < RX_BUFFER_SIZE - 1:
@@ -233,6 +234,8 @@ class GrblSimulator(PtySimulator):
             self._booting_until = None
             self._send(BANNER + (UNLOCK_HINT if self.alarm else ""))
         elapsed, self._advanced_to = self.clock - self._advanced_to, self.clock
+        if self._resume:
+            self.hold = self._resume = False
         if self.hold:
             self.block_started += elapsed  # a held block makes no progress
         while self.planner and self.clock >= self.block_started + self.planner[0].duration:
@@ -436,7 +439,8 @@ class GrblSimulator(PtySimulator):
             self._set(int(match.group(1)), float(match.group(2)))
             self._reply(line)
         else:
-            self._reply(line, "error:3")
+            # GRBL reads anything else as `$N=V`: no number is error:2, no `=` error:3.
+            self._reply(line, "error:3" if text[1:2].isdigit() else "error:2")
         return True
 
     def settings(self) -> dict[int, float]:
