@@ -150,6 +150,12 @@ def _one_dream(
             json.dumps(record.analysis, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         files["analysis.json"] = folder / "analysis.json"
+        # The figures analysis.json names, beside it (the archive keeps them by content hash).
+        for role, sha in record.blobs.items():
+            if role.startswith("figure:"):
+                name = f"{role.removeprefix('figure:')}.png"
+                (folder / name).write_bytes(show.archive.blob(sha))
+                files[name] = folder / name
     notes = [f.message for f in show.faults.snapshot()]
     return DemoResult(
         record_id=outcome.record_id,

@@ -72,6 +72,18 @@ def test_demo_draws_plots_archives_and_analyses_a_typed_dream(tmp_path, venue):
     assert record.cluster is not None
 
 
+def test_the_figures_analysis_json_names_are_in_the_demo_folder(tmp_path):
+    venue = tmp_path / "figures.toml"
+    venue.write_text(FAST_VENUE.replace("figures = false", "figures = true"))
+    data = tmp_path / "data"
+    invoke("--data-dir", str(data), "demo", "a red boat", "--config", str(venue))
+    folder = data / "demo" / "000001"
+    named = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))["figures"]
+    assert named
+    for name in named:
+        assert Image.open(folder / name).format == "PNG", name
+
+
 def test_demo_transcribes_a_wav_first(tmp_path, venue):
     output = invoke(
         "--data-dir", str(tmp_path / "data"), "demo", "--wav", str(DATA / "red_door.wav"),
