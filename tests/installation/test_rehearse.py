@@ -136,3 +136,33 @@ def test_run_rehearse_starts_the_show_without_downloaded_weights(tmp_path, venue
     assert show.returncode == 130, err
     assert out.startswith(f"rehearsal: drawing with toy:clip ({TOY_LABEL}), simulated plotter")
     assert "Traceback" not in err
+
+
+def test_the_wheel_carries_the_toy_clip(tmp_path):
+    """The wheel `pip install .` builds (setuptools, from a copy of the sources) holds the toy
+    CLIP's config and weights, so an installed dreamdraw rehearses without the repository."""
+    import shutil
+    import zipfile
+
+    root = Path(__file__).resolve().parents[2]
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    for folder in ("common", "installation", "drawing", "plotter", "speech", "analysis", "archive"):
+        shutil.copytree(
+            root / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    script = "import sys, setuptools.build_meta as b; print(b.build_wheel(sys.argv[1]))"
+    built = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "dist")],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = tmp_path / "dist" / built.stdout.strip().splitlines()[-1]
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("open_clip_config.json", "open_clip_pytorch_model.bin"):
+        assert f"dreamdraw/drawing/toy_clip/{name}" in names
