@@ -138,17 +138,22 @@ class Archive:
         self.engine = engine
         self.blobs = blobs
         self.settings = settings
-        with self.database_errors():
-            fresh = schema_revision(engine) is None
-        if fresh and blobs.holds_any():
-            # An empty database (a zero-byte archive.db, a wrong URL) beside the drawings of
-            # a real archive would call every drawing an orphan; never start one there.
-            raise ArchiveError(
-                f"the archive database {describe(engine)} is empty but the blob folder "
-                f"{blobs.root} holds drawings: restore the database from a backup, or set "
-                "archive.url and archive.blob_dir to a database and folder that belong together"
-            )
-        migrate(engine)
+        try:
+            with self.database_errors():
+                fresh = schema_revision(engine) is None
+            if fresh and blobs.holds_any():
+                # An empty database (a zero-byte archive.db, a wrong URL) beside the drawings
+                # of a real archive would call every drawing an orphan; never start one there.
+                raise ArchiveError(
+                    f"the archive database {describe(engine)} is empty but the blob folder "
+                    f"{blobs.root} holds drawings: restore the database from a backup, or set "
+                    "archive.url and archive.blob_dir to a database and folder that belong "
+                    "together"
+                )
+            migrate(engine)
+        except ArchiveError:
+            engine.dispose()
+            raise
 
     def database_errors(self) -> AbstractContextManager[None]:
         """A context in which a failed database operation becomes a one-line ArchiveError."""
