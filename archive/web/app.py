@@ -215,8 +215,13 @@ def create_app(
         token = session.get("sid")
         if isinstance(token, str):
             # The cookie only names the session; the database says whether it still lives.
-            request.state.curator = await run_in_threadpool(archive.session_curator, token)
-            if request.state.curator is None:
+            try:
+                request.state.curator = await run_in_threadpool(archive.session_curator, token)
+            except DBAPIError as exc:
+                # Fail closed, and keep the cookie: the session may live once the database does.
+                log.error("archive database error while reading a session: %s", exc.orig)
+                token = None
+            if token is not None and request.state.curator is None:
                 session = {"csrf": new_csrf_token()}
                 fresh = True
         request.state.session = session

@@ -28,16 +28,17 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _record_pages(db: Path) -> list[int]:
+def _pages(db: Path, table: str = "records") -> list[int]:
+    """The leaf pages of `table` in the SQLite file `db`."""
     with closing(sqlite3.connect(db)) as connection:
-        query = "SELECT pageno FROM dbstat WHERE name = 'records' AND pagetype = 'leaf'"
-        return sorted(page for (page,) in connection.execute(query))
+        query = "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf'"
+        return sorted(page for (page,) in connection.execute(query, (table,)))
 
 
 def damage(db: Path, kind: str) -> None:
     """Damage the SQLite file `db` the way a bad disk, copy or program would."""
     size = db.stat().st_size
-    pages = _record_pages(db)[1:3]
+    pages = _pages(db)[1:3]
     rnd = random.Random(kind)
     with db.open("r+b") as handle:
         if kind == "zero bytes":
@@ -150,3 +151,30 @@ def test_the_web_app_answers_503_over_damaged_pages_naming_no_path(copy_dir: Pat
             response = client.get(path)
             assert response.status_code == 503
             assert str(copy_dir) not in response.text
+
+
+def test_a_session_the_damaged_database_cannot_read_counts_as_logged_out(
+    copy_dir: Path,
+) -> None:
+    from dreamdraw.archive import create_app
+    from dreamdraw.archive.web.session import COOKIE_NAME, SessionCodec
+    from fastapi.testclient import TestClient
+
+    with open_archive(copy_dir) as archive:
+        archive.add_curator("ann", "correct horse battery")
+        token = archive.start_session("ann")
+    db = copy_dir / "archive.db"
+    (root,) = _pages(db, "curator_sessions") or [0]
+    with db.open("r+b") as handle:
+        handle.seek((root - 1) * PAGE)
+        handle.write(random.Random(3).randbytes(PAGE))
+    with open_archive(copy_dir) as archive:
+        client = TestClient(
+            create_app(archive, secret="s"),
+            base_url="https://testserver",
+            raise_server_exceptions=False,
+        )
+        client.cookies.set(COOKIE_NAME, SessionCodec("s", 3600).dumps({"csrf": "c", "sid": token}))
+        response = client.get("/api/records")
+        assert response.status_code == 200
+        assert response.json()["total"] == 30  # public view: the session did not count
