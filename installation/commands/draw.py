@@ -10,10 +10,10 @@ import click
 from dreamdraw.drawing.model import parse_pens
 from dreamdraw.drawing.settings import DEFAULT_CLIP, DrawSettings
 from dreamdraw.installation.context import AppContext, pass_app
+from dreamdraw.installation.progress import StageProgress
 
 if TYPE_CHECKING:
     from dreamdraw.drawing import DrawProgress
-    from tqdm import tqdm
 
 __all__ = ["COMMANDS"]
 
@@ -88,23 +88,15 @@ def draw_command(
         changes["clip_checkpoint"] = str(clip_checkpoint)
     settings: DrawSettings = dataclasses.replace(settings, **changes)
     from dreamdraw.drawing.clipdraw import draw
-    from tqdm import tqdm
 
     app.data_dir  # noqa: B018 - sets up logging
-    bar: tqdm | None = None
+    with StageProgress() as progress:
 
-    def on_progress(p: DrawProgress) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=p.iterations, unit="it", desc="drawing", leave=False)
-        bar.update(p.iteration - bar.n)
-        bar.set_postfix(score=f"{p.score:.3f}")
+        def on_progress(p: DrawProgress) -> None:
+            detail = f"step {p.iteration}/{p.iterations}, score {p.score:.3f}"
+            progress.update("drawing", p.iteration / p.iterations, detail)
 
-    try:
         drawing = draw(text, settings, progress=on_progress)
-    finally:
-        if bar is not None:
-            bar.close()
     paths = drawing.write(out_dir, png_width)
     if drawing.model_label:
         click.echo(f"note: {drawing.model_id} is a {drawing.model_label}")

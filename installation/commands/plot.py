@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from dreamdraw.installation.context import AppContext, pass_app
+from dreamdraw.installation.progress import StageProgress
 
 if TYPE_CHECKING:
     from dreamdraw.plotter import PenInfo, PlotJob, PlotterSettings, Progress
@@ -37,23 +38,14 @@ def _job_path(app: AppContext, source: Path) -> Path:
 
 
 def _progress_printer() -> Callable[[Progress], None]:
-    """A one-line progress bar on stderr."""
-    last = [0.0]
+    """The plot's progress on stderr: a bar on a terminal, a line at start and end in a file."""
+    progress = StageProgress()
 
-    def show(progress: Progress) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.2 and progress.strokes_done < progress.strokes_total:
-            return
-        last[0] = now
-        filled = round(progress.fraction * 30)
-        minutes, seconds = divmod(round(progress.remaining_s), 60)
-        click.echo(
-            f"\r[{'#' * filled}{'.' * (30 - filled)}] {progress.fraction:6.1%} "
-            f"stroke {progress.strokes_done}/{progress.strokes_total} "
-            f"{progress.pen.label()} - {minutes}:{seconds:02d} left ",
-            nl=progress.strokes_done == progress.strokes_total,
-            err=True,
-        )
+    def show(p: Progress) -> None:
+        minutes, seconds = divmod(round(p.remaining_s), 60)
+        detail = f"stroke {p.strokes_done}/{p.strokes_total} {p.pen.label()} - {minutes}:{seconds:02d} left"
+        done = p.strokes_done == p.strokes_total
+        progress.update("plotting", 1.0 if done else p.fraction, detail)
 
     return show
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from dreamdraw.installation.config import Config
 from dreamdraw.installation.context import AppContext, pass_app
-from tqdm import tqdm
+from dreamdraw.installation.progress import StageProgress
 
 __all__ = ["COMMANDS"]
 
@@ -168,21 +168,10 @@ def demo_command(
     config = demo_config(config)
     if note := _model_note(config, rehearse):
         click.echo(note)
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, fraction: float) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=100, desc=stage, unit="%", leave=False)
-        bar.update(round(fraction * 100) - bar.n)
-
-    try:
+    with StageProgress() as progress:
         result = run_demo(
-            config, app.data_dir, text=text, wav=wav, out_dir=out_dir, on_progress=progress
+            config, app.data_dir, text=text, wav=wav, out_dir=out_dir, on_progress=progress.update
         )
-    finally:
-        for bar in bars.values():
-            bar.close()
     click.echo(f"dream: {result.dream}")
     click.echo(f"archived as record {result.record_id} (plot status {result.plot_status})")
     if result.cluster:
