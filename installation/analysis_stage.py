@@ -10,7 +10,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,22 +23,30 @@ from dreamdraw.analysis import (
 )
 from dreamdraw.analysis.clusters import ClusterEvidence
 from dreamdraw.archive import Archive, ArchiveError, RecordFilter, RecordNotFound
-from dreamdraw.drawing import ClipModel, Drawing, DrawingError, DrawSettings, load_clip
+from dreamdraw.drawing import ClipModel, Drawing, DrawSettings, load_clip
 from dreamdraw.installation.disk_watch import is_disk_full
 from dreamdraw.installation.drawing_stage import DrawingStage
 from dreamdraw.installation.faults import FaultLog
+from dreamdraw.installation.reanalysis import (
+    ANALYSIS_VERSION,
+    AnalysisEngine,
+    LocalEngine,
+    PairResult,
+    analysis_fingerprint,
+    reanalyse,
+)
 from dreamdraw.installation.stage import QueueStage
-from dreamdraw.speech import SpeechError, Transcript
+from dreamdraw.speech import Transcript
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "AnalysedRecord",
     "AnalysisStage",
     "analyse_and_store",
     "analyse_archive",
     "analysis_clip",
     "kmeans_check",
+    "select_pairs",
 ]
 
 
@@ -77,9 +84,10 @@ def analyse_and_store(
             for name in result.figures
             if (Path(tmp) / name).is_file()
         }
+    stamp = {"version": ANALYSIS_VERSION, "fingerprint": analysis_fingerprint(settings)}
     archive.attach_analysis(
         record_id,
-        result.to_json(),
+        {**result.to_dict(), "run": stamp},
         cluster=result.cluster,
         confidence=result.confidence,
         rationale=result.rationale,
@@ -89,19 +97,9 @@ def analyse_and_store(
     return result
 
 
-@dataclass
-class AnalysedRecord:
-    """What `analyse_archive` did with one record: its cluster, or why it was skipped."""
-
-    id: int
-    cluster: str | None = None
-    confidence: float | None = None
-    error: str | None = None
-
-
 def analyse_archive(
     archive: Archive,
-    clip: ClipModel,
+    clip: ClipModel | None,
     settings: AnalysisSettings,
     work_dir: Path,
     *,
@@ -109,53 +107,47 @@ def analyse_archive(
     since: datetime | None = None,
     everything: bool = False,
     only_new: bool = False,
-    progress: Callable[[AnalysedRecord], None] | None = None,
-) -> list[AnalysedRecord]:
-    """Analyse archived pairs (the given ids, those created since a UTC time, or all) and
-    store each result in the archive; a pair that cannot be analysed is reported, not fatal."""
+    retry_failed: bool = False,
+    engine: AnalysisEngine | None = None,
+    progress: Callable[[PairResult], None] | None = None,
+    skipped: Callable[[int], None] | None = None,
+) -> list[PairResult]:
+    """Analyse archived pairs (the given ids, those created since a UTC time, or all) not yet
+    done with these settings and model, storing each result; a pair that cannot be analysed
+    is recorded as failed, not fatal. `engine`: where pairs run (default: here, with `clip`)."""
+    return reanalyse(
+        archive,
+        select_pairs(archive, ids=ids, since=since, everything=everything),
+        settings,
+        engine if engine is not None else LocalEngine(_required(clip), settings, work_dir),
+        only_new=only_new,
+        retry_failed=retry_failed,
+        progress=progress,
+        skipped=skipped,
+    )
+
+
+def select_pairs(
+    archive: Archive,
+    *,
+    ids: Iterable[int] = (),
+    since: datetime | None = None,
+    everything: bool = False,
+) -> list[int]:
+    """The record ids to analyse: the given ids, those created since a UTC time, or all."""
     ids = list(ids)
     if not ids and since is None and not everything:
         raise ArchiveError("say which pairs to analyse: record ids, --since DATE or --all")
     if ids:
-        selected = ids
-    else:
-        chosen = RecordFilter(since=since, include_hidden=True)
-        selected = [r.id for r in archive.iter_records(chosen) if r.id is not None]
-    done = []
-    for record_id in selected:
-        outcome = _analyse_record(archive, record_id, clip, settings, work_dir, only_new)
-        if outcome is None:
-            continue
-        done.append(outcome)
-        if progress is not None:
-            progress(outcome)
-    return done
+        return ids
+    chosen = RecordFilter(since=since, include_hidden=True)
+    return sorted(r.id for r in archive.iter_records(chosen) if r.id is not None)
 
 
-def _analyse_record(
-    archive: Archive,
-    record_id: int,
-    clip: ClipModel,
-    settings: AnalysisSettings,
-    work_dir: Path,
-    only_new: bool,
-) -> AnalysedRecord | None:
-    try:
-        record = archive.get(record_id)
-    except ArchiveError as exc:
-        return AnalysedRecord(record_id, error=str(exc))
-    if only_new and record.analysis:
-        return None
-    try:
-        drawing = Drawing.from_json(json.dumps(record.drawing))
-        transcript = Transcript.from_json(json.dumps(record.transcript))
-        result = analyse_and_store(
-            archive, record_id, drawing, transcript, clip, settings, work_dir
-        )
-    except (DrawingError, SpeechError, AnalysisError, ArchiveError) as exc:
-        log.warning("record %s not analysed: %s", record_id, exc)
-        return AnalysedRecord(record_id, error=str(exc))
-    return AnalysedRecord(record_id, result.cluster, result.confidence)
+def _required(clip: ClipModel | None) -> ClipModel:
+    if clip is None:
+        raise AnalysisError("analysing here needs a CLIP model; give one or an engine")
+    return clip
 
 
 def kmeans_check(archive: Archive, filter: RecordFilter, out: Path, k: int = 4) -> dict | None:

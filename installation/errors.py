@@ -7,7 +7,7 @@ from dreamdraw.installation.config import ConfigError
 from dreamdraw.plotter import PlotterError
 from dreamdraw.speech import SpeechError
 
-__all__ = ["USER_ERRORS", "ModelsError", "ShowError"]
+__all__ = ["USER_ERRORS", "ClusterError", "ModelsError", "ShowError"]
 
 
 class ShowError(ValueError):
@@ -16,6 +16,11 @@ class ShowError(ValueError):
 
 class ModelsError(ValueError):
     """Models cannot be listed, pulled, exported or imported as asked; the message says why."""
+
+
+class ClusterError(ValueError):
+    """The Ray cluster cannot be used as asked (not installed, unreachable, every worker
+    lost); the message says what to do."""
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -27,4 +32,5 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     AnalysisError,
     ShowError,
     ModelsError,
+    ClusterError,
 )

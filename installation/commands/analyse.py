@@ -26,8 +26,28 @@ def _settings_and_clip(
     no_fixlip: bool,
 ):
     """The config's [analysis] settings with the command line's overrides, and its CLIP."""
-    from dreamdraw.analysis import AnalysisError
     from dreamdraw.drawing import load_clip, resolve_device
+
+    settings = _settings(app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip)
+    return settings, load_clip(
+        settings.clip,
+        settings.clip_checkpoint,
+        resolve_device(settings.device),
+        app.config.drawing.clip_cache_dir,  # where `dreamdraw models pull|import` put them
+    )
+
+
+def _settings(
+    app: AppContext,
+    clip_spec: str | None,
+    clip_checkpoint: Path | None,
+    device: str | None,
+    budget: int | None,
+    p: float | None,
+    no_fixlip: bool,
+):
+    """The config's [analysis] settings with the command line's overrides."""
+    from dreamdraw.analysis import AnalysisError
 
     changes: dict[str, object] = {}
     for key, value in (
@@ -42,15 +62,9 @@ def _settings_and_clip(
     if no_fixlip:
         changes["fixlip"] = False
     try:
-        settings = dataclasses.replace(app.config.analysis, **changes)
+        return dataclasses.replace(app.config.analysis, **changes)
     except ValueError as exc:
         raise AnalysisError(str(exc)) from None
-    return settings, load_clip(
-        settings.clip,
-        settings.clip_checkpoint,
-        resolve_device(settings.device),
-        app.config.drawing.clip_cache_dir,  # where `dreamdraw models pull|import` put them
-    )
 
 
 def _confidence(confidence: float | None, model_is_random: bool) -> str:
@@ -267,6 +281,34 @@ def surgery(
     help="Pairs archived since this UTC date or time.",
 )
 @click.option("--only-new", is_flag=True, help="Skip pairs that already have an analysis.")
+@click.option(
+    "--retry-failed", is_flag=True, help="Try again the pairs that failed with these settings."
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[local|ADDRESS]",
+    help="Run on a Ray cluster: local (this machine) or a cluster's address (auto, HOST:6379).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Ray workers (default: one per GPU).")
+@click.option(
+    "--cpus-per-worker",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="CPU cores per Ray worker when there is no GPU.",
+)
+@click.option(
+    "--batch-size",
+    "pairs_per_batch",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Pairs sent to a Ray worker at a time.",
+)
 @_clip_options
 @pass_app
 def analyse_archive_command(
@@ -275,6 +317,11 @@ def analyse_archive_command(
     everything: bool,
     since,
     only_new: bool,
+    retry_failed: bool,
+    ray_address: str | None,
+    workers: int | None,
+    cpus_per_worker: int,
+    pairs_per_batch: int,
     clip_spec: str | None,
     clip_checkpoint: Path | None,
     device: str | None,
@@ -282,38 +329,92 @@ def analyse_archive_command(
     p: float | None,
     no_fixlip: bool,
 ) -> None:
-    """Analyse archived pairs (IDS, --since DATE or --all) and store results and figures."""
+    """Analyse archived pairs (IDS, --since DATE or --all) and store results and figures.
+
+    Pairs already analysed with the same settings and model are skipped, and so are those
+    that failed with them (unless --retry-failed): a stopped job, started again, goes on
+    where it was. Ctrl-C keeps every finished result.
+    """
+    import sys
+    from contextlib import nullcontext
     from datetime import UTC
 
     from dreamdraw.archive import open_archive
-    from dreamdraw.installation.analysis_stage import AnalysedRecord, analyse_archive
+    from dreamdraw.installation.analysis_stage import analyse_archive, select_pairs
+    from dreamdraw.installation.progress_meter import ProgressMeter
+    from dreamdraw.installation.reanalysis import PairResult
 
-    settings, clip = _settings_and_clip(
-        app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip
-    )
+    if ray_address is None:
+        settings, clip = _settings_and_clip(
+            app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip
+        )
+        engine = nullcontext(None)
+    else:
+        from dreamdraw.installation.cluster import RayEngine, RaySettings
 
-    def report(outcome: AnalysedRecord) -> None:
-        if outcome.error:
-            click.echo(f"{outcome.id}: not analysed: {outcome.error}", err=True)
-        else:
-            confidence = _confidence(outcome.confidence, clip.is_random)
-            click.echo(f"{outcome.id}: {outcome.cluster} ({confidence})")
+        settings = _settings(app, clip_spec, clip_checkpoint, device, budget, p, no_fixlip)
+        clip = None
+        ray_settings = RaySettings(ray_address, workers, cpus_per_worker, pairs_per_batch)
+        engine = RayEngine(settings, ray_settings, app.config.drawing.clip_cache_dir)
 
     with open_archive(app.data_dir, settings=app.config.archive) as archive:
-        done = analyse_archive(
+        selected = select_pairs(
             archive,
-            clip,
-            settings,
-            app.data_dir,
             ids=ids,
             since=since.replace(tzinfo=UTC) if since else None,
             everything=everything,
-            only_new=only_new,
-            progress=report,
         )
+        meter = ProgressMeter(len(selected), sys.stderr)
+
+        done: list[PairResult] = []
+
+        def report(outcome: PairResult) -> None:
+            done.append(outcome)
+            meter.clear()
+            if outcome.error:
+                click.echo(f"{outcome.id}: not analysed: {outcome.error}", err=True)
+            else:
+                random = bool((outcome.analysis or {}).get("model_is_random"))
+                click.echo(
+                    f"{outcome.id}: {outcome.cluster} ({_confidence(outcome.confidence, random)})"
+                )
+            meter.advance(failed=outcome.error is not None)
+
+        skipped: list[int] = []
+
+        def skip(record_id: int) -> None:
+            skipped.append(record_id)
+            meter.total -= 1
+
+        try:
+            with engine as ray_engine:
+                analyse_archive(
+                    archive,
+                    clip,
+                    settings,
+                    app.data_dir,
+                    ids=selected,
+                    only_new=only_new,
+                    retry_failed=retry_failed,
+                    engine=ray_engine,
+                    progress=report,
+                    skipped=skip,
+                )
+        except KeyboardInterrupt:
+            meter.close()
+            click.echo(
+                f"stopped: {meter.done} pairs finished and stored; run the same command "
+                "again to go on",
+                err=True,
+            )
+            raise SystemExit(130) from None
+        meter.close()
     failed = sum(1 for d in done if d.error)
-    click.echo(f"analysed {len(done) - failed} pairs, {failed} failed")
-    if clip.is_random:
+    click.echo(
+        f"analysed {len(done) - failed} pairs, {failed} failed"
+        + (f", {len(skipped)} already done" if skipped else "")
+    )
+    if any((d.analysis or {}).get("model_is_random") for d in done):
         click.echo("note: the CLIP model has random weights; the numbers mean nothing", err=True)
     if failed:
         raise SystemExit(1)

@@ -10,6 +10,7 @@ from dreamdraw.archive import ArchiveError, open_archive
 from dreamdraw.drawing import Drawing, Pen, Stroke, load_clip
 from dreamdraw.installation.analysis_stage import analyse_archive
 from dreamdraw.installation.cli import main
+from dreamdraw.installation.reanalysis import ANALYSIS_VERSION, analysis_fingerprint, run_stamp
 from dreamdraw.paper import parse_paper
 from dreamdraw.speech import Segment, Transcript
 
@@ -43,6 +44,37 @@ def test_every_selected_pair_gets_a_stored_cluster(archive, tmp_path):
         record = archive.get(outcome.id)
         assert record.cluster == outcome.cluster and record.cluster is not None
         assert record.analysis and record.cluster_rationale
+
+
+def test_each_stored_analysis_carries_the_version_and_the_settings_fingerprint(archive, tmp_path):
+    analyse_archive(archive, load_clip("test:tiny"), SETTINGS, tmp_path, ids=[1])
+    stamp = run_stamp(archive.get(1))
+    assert stamp == {"version": ANALYSIS_VERSION, "fingerprint": analysis_fingerprint(SETTINGS)}
+
+
+def test_a_rerun_with_the_same_settings_skips_finished_pairs(archive, tmp_path):
+    clip = load_clip("test:tiny")
+    analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[1])
+    again = analyse_archive(archive, clip, SETTINGS, tmp_path, everything=True)
+    assert [d.id for d in again] == [2]
+    assert [e.action for e in archive.audit_log(1)].count("analyse") == 1
+
+
+def test_other_settings_analyse_finished_pairs_again(archive, tmp_path):
+    clip = load_clip("test:tiny")
+    analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[1])
+    other = dataclasses.replace(SETTINGS, fixlip_p=0.3)
+    assert [d.id for d in analyse_archive(archive, clip, other, tmp_path, ids=[1])] == [1]
+
+
+def test_a_failed_pair_is_recorded_and_skipped_until_retry_failed(archive, tmp_path):
+    clip = load_clip("test:tiny")
+    broken = archive.add(transcript={"text": "no format"}, drawing={"strokes": "?"}, venue="test")
+    analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[broken.id])
+    assert "not a dreamdraw drawing" in run_stamp(archive.get(broken.id))["error"]
+    assert analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[broken.id]) == []
+    retried = analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[broken.id], retry_failed=True)
+    assert [d.id for d in retried] == [broken.id] and retried[0].error
 
 
 def test_only_new_skips_pairs_that_already_have_an_analysis(archive, tmp_path):
