@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,7 +73,13 @@ def archive_group() -> None:
 
 @archive_group.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port (0: any free port).",
+)
 @click.option("--public", is_flag=True, help="Read-only: no login, hidden records never shown.")
 @pass_app
 def serve(app: AppContext, host: str, port: int, public: bool) -> None:
@@ -81,14 +88,36 @@ def serve(app: AppContext, host: str, port: int, public: bool) -> None:
     from dreamdraw.archive import create_app
     from dreamdraw.archive.web import load_or_create_secret
 
+    listener = _listen(host, port)  # before anything is announced: a busy port is one line
     secret = app.config.archive.session_secret or load_or_create_secret(
         app.data_dir / "session.key"
     )
-    with _open(app) as archive:
+    with listener, _open(app) as archive:
         web_app = create_app(archive, public=public, secret=secret)
         mode = "public, read-only" if public else "curator"
-        click.echo(f"archive at http://{host}:{port}/ ({mode})")
-        uvicorn.run(web_app, host=host, port=port)
+        bound_host, bound_port = listener.getsockname()[:2]
+        click.echo(f"archive at http://{bound_host}:{bound_port}/ ({mode})")
+        server = uvicorn.Server(uvicorn.Config(web_app, host=host, port=bound_port))
+        server.run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port; a one-line error when it cannot be had."""
+    try:
+        address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise click.BadParameter(f"{host!r} is not an address here ({exc.strerror})") from None
+    listener = socket.socket(address[0], socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address[4])
+    except OSError as exc:
+        listener.close()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port"
+        ) from None
+    listener.listen(128)
+    return listener
 
 
 @archive_group.command("add-curator")
