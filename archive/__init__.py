@@ -5,7 +5,9 @@ from dreamdraw.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "errors": ["ArchiveError", "RecordNotFound"],
+        "errors": ["ArchiveError", "BlobUnavailable", "RecordNotFound"],
+        "curators": ["Curator"],
+        "spreadsheet": ["SpreadsheetCsvWriter", "spreadsheet_cell"],
         "record": ["CLUSTERS", "Consent", "Record"],
         "settings": ["ArchiveSettings"],
         "store": ["Archive", "Page", "RecordFilter", "open_archive"],

@@ -7,5 +7,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "app": ["create_app"],
         "session": ["load_or_create_secret"],
+        "throttle": ["LoginThrottle"],
     },
 )
