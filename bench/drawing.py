@@ -5,18 +5,31 @@ Cases: (a) classic: ViT-B-32 with random weights, 256 strokes, 224x224, 4 augmen
 (random ones: the worst case, many candidates help); plus the rasterizer alone at 1024 strokes
 on a 512x512 canvas (memory bound). Run from the repository root:
 `python -m bench.drawing [--device cpu|cuda]`.
+
+`--profile` instead counts, per iteration of both cases, from the CPU profiler so it runs
+anywhere: aten ops, kernel-level ops (leaf ops that are not views), the CUDA kernel
+launches they imply (scans, sorts and solvers launch several; autocast casts only show
+in a CUDA run), and the points where a CUDA run blocks the host: ops that read a size
+back (nonzero, unique*, masked_select, repeat_interleave without output_size, an item()
+inside an op) and Python reads or copies between host and device (float(), .item(),
+.tolist(), .cpu(), .to(device), torch.tensor(..., device=)). A CPU `.to(device)` of a
+tensor already there still counts: on CUDA it would be a copy.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import json
 import platform
 import resource
+import sys
 import time
 
 import torch
+from torch.overrides import TorchFunctionMode
+from torch.profiler import ProfilerActivity, profile
 from dreamdraw.drawing import (
     DEFAULT_PENS,
     DrawSettings,
@@ -112,6 +125,159 @@ def bench_case(
     }
 
 
+# Ops that only describe a tensor (no kernel on any device).
+_METADATA_OPS = frozenset(
+    "aten::" + name
+    for name in (
+        "view as_strided reshape _reshape_alias expand expand_as unsqueeze squeeze permute t "
+        "transpose select slice alias detach detach_ empty empty_strided empty_like resize_ "
+        "set_ _unsafe_view lift_fresh numpy_T unflatten flatten split chunk unbind narrow "
+        "view_as real imag _has_compatible_shallow_copy_type result_type broadcast_tensors "
+        "movedim contiguous to item is_nonzero _local_scalar_dense size stride requires_grad_ "
+        "retain_grad zero_ resolve_conj resolve_neg lift meshgrid"
+    ).split()
+)
+# Kernels a CUDA op launches beyond one (CUB scans and sorts, cuSOLVER, nonzero, unique).
+_EXTRA_LAUNCHES = {
+    "aten::sort": 3,
+    "aten::argsort": 3,
+    "aten::cumsum": 1,
+    "aten::nonzero": 2,
+    "aten::unique_consecutive": 4,
+    "aten::_unique2": 5,
+    "aten::linalg_solve_ex": 4,
+    "aten::_linalg_solve_ex": 4,
+    "aten::topk": 1,
+    "aten::index_add": 1,
+}
+# Ops whose result size the host must read back (a blocking device-to-host copy).
+_SYNC_OPS = frozenset(
+    "aten::" + name
+    for name in (
+        "nonzero unique unique_consecutive _unique _unique2 unique_dim masked_select "
+        "_local_scalar_dense"
+    ).split()
+)
+# Python-level reads of device values and copies to the device.
+_HOST_READS = frozenset("__float__ __int__ __bool__ __index__ item tolist cpu numpy".split())
+_HOST_WRITES = frozenset("cuda tensor as_tensor".split())
+
+
+class _HostTraffic(TorchFunctionMode):
+    """Counts the Python calls that move data between host and device (syncs on CUDA)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: collections.Counter[str] = collections.Counter()
+        self.writes: collections.Counter[str] = collections.Counter()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", str(func))
+        if name in _HOST_READS:
+            # torch.optim keeps Adam's step counters on the host (no sync to read them).
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if not caller.startswith("torch.optim"):
+                self.reads[name] += 1
+        elif name in _HOST_WRITES and (name != "tensor" or kwargs.get("device") is not None):
+            self.writes[name] += 1
+        elif name == "to" and (
+            "device" in kwargs or any(isinstance(a, (str, torch.device)) for a in args[1:])
+        ):
+            self.writes["to(device)"] += 1
+        return func(*args, **kwargs)
+
+
+def _is_sync(event) -> str | None:
+    """Why a profiled aten op blocks the host on CUDA, or None."""
+    if event.name == "aten::repeat_interleave":
+        # Only the repeats-tensor overload (two inputs) reads its output size, unless given.
+        shapes, inputs = event.input_shapes or [], list(event.concrete_inputs or [])
+        return "repeat_interleave" if len(shapes) == 2 and inputs[1:2] == [None] else None
+    return event.name.removeprefix("aten::") if event.name in _SYNC_OPS else None
+
+
+def _count_profile(events, traffic: _HostTraffic) -> dict:
+    """Kernel-level ops, implied CUDA launches and syncs from profiler events."""
+    children: dict[int, int] = collections.Counter()
+    for e in events:
+        if e.cpu_parent is not None:
+            children[e.cpu_parent.id] += 1
+    kernels: collections.Counter[str] = collections.Counter()
+    syncs: collections.Counter[str] = collections.Counter()
+    aten = 0
+    for e in events:
+        if not e.name.startswith("aten::"):
+            continue
+        aten += 1
+        # A sync inside another (or inside a Python item(), counted by _HostTraffic) is one.
+        nested, parent = False, e.cpu_parent
+        while parent is not None and not nested:
+            nested = bool(_is_sync(parent)) or parent.name == "aten::item"
+            parent = parent.cpu_parent
+        why = _is_sync(e)
+        if why and not nested:
+            syncs[why] += 1
+        if children[e.id] == 0 and e.name not in _METADATA_OPS:
+            kernels[e.name] += 1
+    launches = sum(n * (1 + _EXTRA_LAUNCHES.get(k, 0)) for k, n in kernels.items())
+    for name, n in traffic.reads.items():
+        syncs[f"host read {name}"] += n
+    for name, n in traffic.writes.items():
+        syncs[f"host copy {name}"] += n
+    return {
+        "aten_ops": aten,
+        "kernel_ops": sum(kernels.values()),
+        "launches": launches,
+        "syncs": sum(syncs.values()),
+        "sync_points": dict(syncs),
+        "kernels": kernels,
+    }
+
+
+def _draw_counts(settings: DrawSettings, clip, iterations: int) -> tuple[dict, float]:
+    """Profiled counts of one draw of `iterations` iterations, and its unprofiled seconds."""
+    run = dataclasses.replace(settings, iterations=iterations, prune=False)
+    start = time.perf_counter()
+    draw("a whale flying over a sleeping city", run, clip=clip)
+    _sync(clip.device)
+    seconds = time.perf_counter() - start
+    traffic = _HostTraffic()
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof, traffic:
+        draw("a whale flying over a sleeping city", run, clip=clip)
+    return _count_profile(prof.events(), traffic), seconds
+
+
+def profile_case(settings: DrawSettings, clip) -> dict:
+    """Per-iteration ops, implied CUDA launches and host syncs of a drawing step.
+
+    Two draws differ by `progress_every` iterations (2 and 2 + progress_every); their
+    difference is one progress period, so set-up and the final score cancel out.
+    """
+    draw("warm up", dataclasses.replace(settings, iterations=1, prune=False), clip=clip)
+    period = max(1, settings.progress_every)
+    short, short_s = _draw_counts(settings, clip, 2)
+    long, long_s = _draw_counts(settings, clip, 2 + period)
+
+    def per(key: str) -> float:
+        return round((long[key] - short[key]) / period, 2)
+
+    points = collections.Counter(long["sync_points"])
+    points.subtract(short["sync_points"])
+    kernels = collections.Counter(long["kernels"])
+    kernels.subtract(short["kernels"])
+    return {
+        "aten_ops": per("aten_ops"),
+        "kernel_ops": per("kernel_ops"),
+        "cuda_launches_est": per("launches"),
+        "syncs": per("syncs"),
+        "sync_points": {k: round(v / period, 2) for k, v in sorted(points.items()) if v},
+        "top_kernels": {k: round(v / period, 1) for k, v in kernels.most_common(12)},
+        "iteration_ms": round((long_s - short_s) * 1000 / period, 1),
+        "progress_every": period,
+    }
+
+
 def bench_memory(device: torch.device, strokes: int = 1024, size: int = 512) -> dict:
     settings = DrawSettings(mode="classic", strokes=strokes, seed=0)
     params = _Strokes(settings, size, size, 1.0, torch.Generator().manual_seed(0), device)
@@ -139,6 +305,11 @@ def main() -> None:
         "--iterations", type=int, default=None, help="iterations of the end-to-end run"
     )
     parser.add_argument("--clip", default="ViT-B-32:random", help="CLIP for both cases")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="only the per-iteration op, launch and sync counts (CPU profiler), for both modes",
+    )
     args = parser.parse_args()
     device = torch.device(args.device)
     on_gpu = device.type == "cuda"
@@ -155,6 +326,20 @@ def main() -> None:
         clip=args.clip,
         pens=list(DEFAULT_PENS),
     )
+    if args.profile:
+        print(
+            json.dumps(
+                {
+                    "benchmark": "drawing_profile",
+                    "device": str(device),
+                    "torch": torch.__version__,
+                    "clip": args.clip,
+                    "classic": profile_case(classic, clip),
+                    "plotter": profile_case(plotter, clip),
+                }
+            )
+        )
+        return
     result = {
         "benchmark": "drawing",
         "device": torch.cuda.get_device_name(device)
