@@ -28,8 +28,6 @@ import sys
 import time
 
 import torch
-from torch.overrides import TorchFunctionMode
-from torch.profiler import ProfilerActivity, profile
 from dreamdraw.drawing import (
     DEFAULT_PENS,
     DrawSettings,
@@ -41,6 +39,8 @@ from dreamdraw.drawing import (
 )
 from dreamdraw.drawing.clipdraw import _Strokes, canvas_for
 from dreamdraw.drawing.prune import prune_strokes
+from torch.overrides import TorchFunctionMode
+from torch.profiler import ProfilerActivity, profile
 
 
 def _sync(device: torch.device) -> None:
@@ -128,14 +128,59 @@ def bench_case(
 # Ops that only describe a tensor (no kernel on any device).
 _METADATA_OPS = frozenset(
     "aten::" + name
-    for name in (
-        "view as_strided reshape _reshape_alias expand expand_as unsqueeze squeeze permute t "
-        "transpose select slice alias detach detach_ empty empty_strided empty_like resize_ "
-        "set_ _unsafe_view lift_fresh numpy_T unflatten flatten split chunk unbind narrow "
-        "view_as real imag _has_compatible_shallow_copy_type result_type broadcast_tensors "
-        "movedim contiguous to item is_nonzero _local_scalar_dense size stride requires_grad_ "
-        "retain_grad zero_ resolve_conj resolve_neg lift meshgrid"
-    ).split()
+    for name in [
+        "view",
+        "as_strided",
+        "reshape",
+        "_reshape_alias",
+        "expand",
+        "expand_as",
+        "unsqueeze",
+        "squeeze",
+        "permute",
+        "t",
+        "transpose",
+        "select",
+        "slice",
+        "alias",
+        "detach",
+        "detach_",
+        "empty",
+        "empty_strided",
+        "empty_like",
+        "resize_",
+        "set_",
+        "_unsafe_view",
+        "lift_fresh",
+        "numpy_T",
+        "unflatten",
+        "flatten",
+        "split",
+        "chunk",
+        "unbind",
+        "narrow",
+        "view_as",
+        "real",
+        "imag",
+        "_has_compatible_shallow_copy_type",
+        "result_type",
+        "broadcast_tensors",
+        "movedim",
+        "contiguous",
+        "to",
+        "item",
+        "is_nonzero",
+        "_local_scalar_dense",
+        "size",
+        "stride",
+        "requires_grad_",
+        "retain_grad",
+        "zero_",
+        "resolve_conj",
+        "resolve_neg",
+        "lift",
+        "meshgrid",
+    ]
 )
 # Kernels a CUDA op launches beyond one (CUB scans and sorts, cuSOLVER, nonzero, unique).
 _EXTRA_LAUNCHES = {
@@ -153,14 +198,22 @@ _EXTRA_LAUNCHES = {
 # Ops whose result size the host must read back (a blocking device-to-host copy).
 _SYNC_OPS = frozenset(
     "aten::" + name
-    for name in (
-        "nonzero unique unique_consecutive _unique _unique2 unique_dim masked_select "
-        "_local_scalar_dense"
-    ).split()
+    for name in [
+        "nonzero",
+        "unique",
+        "unique_consecutive",
+        "_unique",
+        "_unique2",
+        "unique_dim",
+        "masked_select",
+        "_local_scalar_dense",
+    ]
 )
 # Python-level reads of device values and copies to the device.
-_HOST_READS = frozenset("__float__ __int__ __bool__ __index__ item tolist cpu numpy".split())
-_HOST_WRITES = frozenset("cuda tensor as_tensor".split())
+_HOST_READS = frozenset(
+    ["__float__", "__int__", "__bool__", "__index__", "item", "tolist", "cpu", "numpy"]
+)
+_HOST_WRITES = frozenset(["cuda", "tensor", "as_tensor"])
 
 
 class _HostTraffic(TorchFunctionMode):
