@@ -77,6 +77,19 @@ def test_a_failed_pair_is_recorded_and_skipped_until_retry_failed(archive, tmp_p
     assert [d.id for d in retried] == [broken.id] and retried[0].error
 
 
+def test_a_job_stopped_by_ctrl_c_keeps_its_finished_pairs_and_goes_on_from_there(archive, tmp_path):
+    clip = load_clip("test:tiny")
+
+    def ctrl_c(result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        analyse_archive(archive, clip, SETTINGS, tmp_path, everything=True, progress=ctrl_c)
+    assert archive.get(1).cluster is not None and archive.get(2).analysis is None
+    resumed = analyse_archive(archive, clip, SETTINGS, tmp_path, everything=True)
+    assert [d.id for d in resumed] == [2]
+
+
 def test_only_new_skips_pairs_that_already_have_an_analysis(archive, tmp_path):
     clip = load_clip("test:tiny")
     analyse_archive(archive, clip, SETTINGS, tmp_path, ids=[1])
