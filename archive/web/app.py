@@ -17,6 +17,7 @@ from dreamdraw.archive.export import export_records, stream_csv, stream_jsonl
 from dreamdraw.archive.record import CLUSTERS, PLOT_STATUSES, Record
 from dreamdraw.archive.schema import MAX_RECORD_ID
 from dreamdraw.archive.store import Archive, RecordFilter
+from dreamdraw.archive.web.presentation import evidence_rows, figure_views
 from dreamdraw.archive.web.session import COOKIE_NAME, SessionCodec, new_csrf_token
 from dreamdraw.archive.web.throttle import LoginThrottle
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
@@ -344,11 +345,9 @@ def create_app(
             _context(
                 request,
                 record=record,
-                figures={
-                    role.removeprefix("figure:"): sha
-                    for role, sha in sorted(record.blobs.items())
-                    if role.startswith("figure:")
-                },
+                figures=figure_views(record.blobs, record.analysis),
+                # Research measurements are for curators, not for the public gallery.
+                evidence=[] if public else evidence_rows(record.cluster_evidence),
                 audit=archive.audit_log(record_id, limit=20) if curator else [],
                 plot_statuses=PLOT_STATUSES,
             ),
