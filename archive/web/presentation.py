@@ -151,7 +151,8 @@ _TITLES = {
     ),
     "fixlip_top_pairs": (
         "Strongest interactions (FIXLIP)",
-        "The pairs of players (patches and words) whose joint effect on the match is largest.",
+        "The word × patch pairs whose joint effect on the match is largest: red bars raise "
+        "it, blue bars lower it.",
     ),
 }
 
