@@ -14,7 +14,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = ("installation", "drawing", "plotter", "speech", "analysis", "archive")
 # Heavy libraries that only the code using them may import.
-HEAVY = ("torch", "open_clip", "faster_whisper", "whisper", "pygame", "shapiq", "torchvision")
+HEAVY = (
+    "torch",
+    "open_clip",
+    "faster_whisper",
+    "whisper",
+    "pygame",
+    "shapiq",
+    "torchvision",
+    "ray",
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +97,7 @@ def test_no_bare_part_name_is_importable_from_a_fresh_venv(wheel: Path, tmp_path
         ["status"],
         ["archive", "list"],
         ["plotter", "ports"],
+        ["analyse", "archive", "--help"],
     ],
     ids=lambda c: " ".join(c).replace("{tmp}/", ""),
 )
