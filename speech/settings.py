@@ -128,8 +128,11 @@ class SpeechSettings:
         },
     )
     max_words_per_s: float = field(
-        default=6.0,
-        metadata={"doc": "more words than this per second of voice (1..20) were not spoken"},
+        default=8.0,
+        metadata={
+            "doc": "more words than this per second of the visitor's voice (1..20) were not\n"
+            "heard but guessed (a segment: per second of any voice under it)"
+        },
     )
     min_aligned_words: float = field(
         default=0.6,
