@@ -264,7 +264,7 @@ def _store(archive: Archive, result: PairResult, fingerprint: str) -> None:
                 figures=result.figures,
             )
             return
-        log.warning("record %s not analysed: %s", result.id, result.error)
+        log.info("record %s not analysed: %s", result.id, result.error)
         record = archive.get(result.id)
         kept = {k: v for k, v in (record.analysis or {}).items() if k != "run"}
         archive.attach_analysis(
