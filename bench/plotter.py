@@ -4,9 +4,11 @@ On 20 synthetic drawings (256 open cubic strokes, two pens, A4 landscape) it com
 ordering, vpype's merge + linesort, vpype with 2-opt, and ours (merge + greedy + 2-opt /
 or-opt); then it streams one drawing to the simulated GRBL: bytes per second sustained
 with motion sped up 1000x (the 115200-baud line is the limit), and whether the planner
-starved while drawing in real time over that line. Prints one JSON line.
+starved while drawing in real time over that line; then it plots a 64-stroke A4 drawing
+on the real GRBL 1.1h firmware (../shared/grbl-sim) at a plotter owner's settings. Prints
+one JSON line.
 
-    python -m bench.plotter [--drawings 20] [--realtime-strokes 12]
+    python -m bench.plotter [--drawings 20] [--realtime-strokes 12] [--firmware-strokes 64]
 """
 
 from __future__ import annotations
@@ -131,11 +133,106 @@ def bench_streaming(realtime_strokes: int) -> dict:
     }
 
 
+# A plotter owner's GRBL: fast rates and accelerations, travel = A4 landscape plus margin.
+FIRMWARE_SETTINGS = {110: 6000, 111: 6000, 120: 400, 121: 400, 130: 310, 131: 220}
+
+
+def bench_firmware(strokes: int) -> dict:
+    """A `strokes`-stroke A4 drawing on the real GRBL 1.1h firmware (../shared/grbl-sim).
+
+    Wall time against the firmware's own clock (first move to last; on a busy machine the
+    simulated board runs slower than the wall) and against our estimate from the machine's
+    settings; recoveries; the most bytes we had unacknowledged; whether the planner ran dry
+    with the pen down mid-stroke (the carriage standing >= 20 ms inside a stroke, in the
+    firmware's record, or a stalled cycle our driver had to restart).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from tests.plotter.firmware import Firmware, FirmwareKit, FirmwareMissing
+
+    settings = PlotterSettings(
+        optimize_time_s=0.3,
+        reply_timeout_s=10.0,
+        connect_timeout_s=5.0,
+        reconnect_timeout_s=15.0,
+        status_interval_s=0.1,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-grbl-") as folder:
+        try:
+            kit = FirmwareKit.build(Path(folder) / "build")
+        except FirmwareMissing as missing:
+            return {"firmware_skipped": str(missing)}
+        firmware = Firmware(kit, Path(folder) / "grbl").start()
+        try:
+            firmware.configure(FIRMWARE_SETTINGS)
+            with GrblDriver(firmware.port, settings) as driver:
+                toolpath = plan_toolpath(
+                    synthetic_svg(7, strokes=strokes), settings, machine=driver.machine
+                )
+                result = PlotJob(toolpath, driver).run()
+                cycle_restarts, max_unacked = driver.cycle_restarts, driver.max_in_flight
+        finally:
+            firmware.kill()
+        samples = firmware.samples()
+        dry = _dry_mid_stroke(samples)
+    machine_s = float(samples[-1, 0] - samples[0, 0])
+    return {
+        "firmware_strokes": len(toolpath.strokes),
+        "firmware_settings": {f"${k}": v for k, v in FIRMWARE_SETTINGS.items()},
+        "firmware_wall_s": round(result.elapsed_s, 2),
+        "firmware_machine_s": round(machine_s, 2),
+        "firmware_estimate_s": round(result.estimated_s, 2),
+        "estimate_vs_machine": round(result.estimated_s / machine_s - 1, 4),
+        "estimate_vs_wall": round(result.estimated_s / result.elapsed_s - 1, 4),
+        "firmware_completed": result.completed,
+        "firmware_recoveries": len(result.restarts),
+        "firmware_cycle_restarts": cycle_restarts,
+        "firmware_max_unacked_bytes": max_unacked,
+        "firmware_dry_mid_stroke": dry,
+    }
+
+
+def _dry_mid_stroke(samples: np.ndarray, standing_s: float = 0.02) -> int:
+    """Times the carriage stood >= standing_s with the pen down, inside a stroke.
+
+    samples: (n, 4) time s, x, y mm, pen down, from the firmware's record. A stroke's first
+    and last samples (the pen going down and up) do not count.
+    """
+    down = samples[:, 3] > 0
+    count = 0
+    i = 0
+    while i < len(samples):
+        if not down[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(samples) and down[j + 1]:
+            j += 1
+        stroke = samples[i : j + 1]
+        moving = np.flatnonzero(np.any(np.diff(stroke[:, 1:3], axis=0) != 0, axis=1))
+        if len(moving) > 1:
+            inner = stroke[moving[0] : moving[-1] + 2]
+            still = np.all(np.diff(inner[:, 1:3], axis=0) == 0, axis=1)
+            run_start = None
+            for k, is_still in enumerate(still):
+                if is_still and run_start is None:
+                    run_start = k
+                elif not is_still and run_start is not None:
+                    count += inner[k, 0] - inner[run_start, 0] >= standing_s
+                    run_start = None
+        i = j + 1
+    return int(count)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drawings", type=int, default=20)
     parser.add_argument("--realtime-strokes", type=int, default=12)
     parser.add_argument("--budget", type=float, default=0.3, help="our 2-opt time budget (s)")
+    parser.add_argument(
+        "--firmware-strokes", type=int, default=64, help="strokes of the firmware run (0: none)"
+    )
     args = parser.parse_args()
     result = {
         "bench": "plotter",
@@ -143,6 +240,7 @@ def main() -> None:
         "strokes_per_drawing": 256,
         **bench_ordering(args.drawings, args.budget),
         **bench_streaming(args.realtime_strokes),
+        **(bench_firmware(args.firmware_strokes) if args.firmware_strokes else {}),
     }
     print(json.dumps(result))
 

@@ -227,17 +227,47 @@ class GrblDriver(Driver):
         self.send_lines(["G4P0", "$G"], until_marker=True)
 
     def draw_stroke(self, points: np.ndarray) -> None:
+        device = self.device_from_paper(points)
+        travel, *drawing = stroke_gcode(device, self.settings, self._laser_mode)
+        # The pen goes down only once the carriage is confirmed at the stroke's start.
+        self.send_lines([travel, "$G"], until_marker=True)
+        self._confirm_at((float(device[0][0]), float(device[0][1])))
         lines: list[str] = []
-        gcode = stroke_gcode(self.device_from_paper(points), self.settings, self._laser_mode)
-        for k, line in enumerate(gcode):
+        for k, line in enumerate(drawing):
             lines.append(line)
             if (k + 1) % _SYNC_EVERY == 0:
                 lines.append("$G")
         self.pen_is_down = True
         self.send_lines([*lines, "$G"], until_marker=True)
         self.pen_is_down = False
-        end = self.device_from_paper(points[-1:])[0]
-        self._last_end = (float(end[0]), float(end[1]))
+        self._last_end = (float(device[-1][0]), float(device[-1][1]))
+        self._confirm_at(self._last_end)
+
+    def _confirm_at(self, target: tuple[float, float]) -> None:
+        """Wait until GRBL reports the carriage at `target` (work mm), at rest.
+
+        `[GC:]` after a dwell normally proves the stroke is drawn. But when GRBL's step
+        generator ran dry, the segments it had already taken from the planner no longer
+        count as queued motion: its sync ends early and the rest of the move waits for the
+        next cycle start. So the stroke counts as drawn only once the carriage is there.
+        """
+        deadline = time.monotonic() + self.settings.reply_timeout_s
+        while True:
+            status = self.query_status()
+            fields = parse_status(status.detail)
+            work = self._work_position(fields)
+            there = work is not None and float(np.hypot(*np.subtract(work, target))) <= 0.01
+            if there and status.state == "Idle":
+                return
+            if status.state == "Idle" and not there:
+                self.cycle_restarts += 1
+                log.warning("GRBL stopped short of the stroke's end; cycle start")
+                self._link().write(CYCLE_START)
+            if time.monotonic() > deadline:
+                raise DeviceFault(
+                    f"GRBL did not reach the end of the stroke ({status.state} at {work})"
+                )
+            time.sleep(0.02)
 
     @property
     def work_offset(self) -> tuple[float, float]:

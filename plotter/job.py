@@ -56,7 +56,7 @@ class JobResult:
     drawn: list[int] = field(default_factory=list)  # stroke indices confirmed, in order
     restarts: list[Restart] = field(default_factory=list)
     elapsed_s: float = 0.0
-    estimated_s: float = 0.0  # the model's time for the strokes plotted in this run
+    estimated_s: float = 0.0  # the model's time for the whole plot (the machine's own limits)
     job_file: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -310,6 +310,14 @@ class PlotJob:
             except DeviceFault as fault:
                 if self._abort.is_set():
                     return
+                if fault.lost_position and not self.settings.grbl_homing:
+                    # Without homing nothing can put the position right: plotting on would
+                    # draw shifted. The operator checks the machine, unlocks, and resumes.
+                    raise PlotterError(
+                        f"{fault}; the plot stopped. Check the pen and the paper, move the pen "
+                        "to the origin if it moved, unlock (`dreamdraw plotter unlock`), then "
+                        f"continue.{self._resume_hint()}"
+                    ) from None
                 if stroke is not None:
                     self.restarts.append(Restart(stroke, str(fault)))
                 self._faults += 1

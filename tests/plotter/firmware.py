@@ -2,8 +2,9 @@
 
 The kit is a test fixture like the PostgreSQL server: `$GRBL_SIM` names a built
 `grbl_sim.exe`, `$GRBL_SIM_KIT` a kit folder; otherwise the kit is looked up next to the
-repository (`../shared/grbl-sim`). Without the kit, gcc/make or socat the firmware tests
-skip and say why, except under `CI=true`, where they fail.
+repository (`../shared/grbl-sim`). Without the kit, gcc/make or socat FirmwareKit.build
+raises FirmwareMissing saying what is missing (the tests skip on it, or fail under
+`CI=true`). Also used by `bench.plotter`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pytest
 import serial
 
-__all__ = ["Firmware", "FirmwareKit", "find_kit", "missing_kit"]
+__all__ = ["Firmware", "FirmwareKit", "FirmwareMissing", "find_kit"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BANNER = b"Grbl 1.1h"
@@ -36,11 +36,8 @@ def find_kit() -> Path:
     return Path(named) if named else REPO_ROOT.parent / "shared" / "grbl-sim"
 
 
-def missing_kit(message: str) -> None:
-    """Skip the test saying why; under CI=true a missing firmware fails the run instead."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"GRBL firmware tests cannot run on CI: {message}", pytrace=False)
-    pytest.skip(message)
+class FirmwareMissing(RuntimeError):
+    """The firmware cannot be built or served here; the message says what is missing."""
 
 
 @dataclass(frozen=True)
@@ -55,23 +52,23 @@ class FirmwareKit:
         """Find socat, then take $GRBL_SIM or build the kit into `out_dir` (~3 s)."""
         socat = shutil.which("socat")
         if socat is None:
-            missing_kit("socat is not installed (tests/system-packages.sh installs it)")
+            raise FirmwareMissing("socat is not installed (tests/system-packages.sh installs it)")
         named = os.environ.get("GRBL_SIM")
         if named:
             if not os.access(named, os.X_OK):
-                missing_kit(f"$GRBL_SIM={named} is not an executable grbl_sim.exe")
+                raise FirmwareMissing(f"$GRBL_SIM={named} is not an executable grbl_sim.exe")
             return cls(Path(named), socat)
         kit = find_kit()
         if not (kit / "build.sh").is_file():
-            missing_kit(f"no GRBL firmware kit at {kit} (set $GRBL_SIM_KIT or $GRBL_SIM)")
+            raise FirmwareMissing(f"no GRBL firmware kit at {kit} (set $GRBL_SIM_KIT or $GRBL_SIM)")
         for tool in ("gcc", "make"):
             if shutil.which(tool) is None:
-                missing_kit(f"{tool} is not installed; it builds the firmware in {kit}")
+                raise FirmwareMissing(f"{tool} is not installed; it builds the firmware in {kit}")
         built = subprocess.run(
             [str(kit / "build.sh"), str(out_dir)], capture_output=True, text=True, timeout=300
         )
         if built.returncode != 0:
-            pytest.fail(f"building the GRBL firmware failed:\n{built.stderr}", pytrace=False)
+            raise RuntimeError(f"building the GRBL firmware failed:\n{built.stderr}")
         return cls(Path(built.stdout.strip().splitlines()[-1]), socat)
 
 
@@ -120,12 +117,22 @@ class Firmware:
         return self
 
     def kill(self) -> None:
-        """End the firmware and its port at once, as when the USB cable is pulled."""
+        """End the port at once, as when the USB cable is pulled (socat goes; the firmware
+        sees its line close, finishes its record and ends)."""
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.terminate()
         self.process.wait(timeout=5)
+        deadline = time.monotonic() + 8.0  # it ends within ~2 s once idle; then killed
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.02)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.stderr is not None:
             self.process.stderr.close()
         self.process = None
@@ -213,18 +220,19 @@ class Firmware:
         """Every pen-down path the firmware drew, (n, 2) machine mm, in drawing order.
 
         GRBL lifts the pen (`M5`) only once the planner is empty, so the first sample with
-        the pen up is where the pen left the paper; it closes its path.
+        the pen up is where the pen left the paper; it closes its path. The PWM flickers
+        for a few ms when the simulated stepper restarts after running dry (on a busy
+        machine); a servo cannot follow that, so shorter spells keep the pen as it was.
         """
         samples = self.samples(steps_per_mm)
-        down = samples[:, 3] > 0
-        # The PWM drops while the stepper stands after running dry, and for a few ms as it
-        # restarts. A dropout shorter than a servo can follow, or one during which the
-        # carriage stays within two steps, leaves the same line on the paper: one path.
+        down = _debounced(samples, SERVO_RESPONSE_S)
+        # The PWM also drops while the stepper stands after running dry: a pen-up spell in
+        # which the carriage stays within two steps leaves the same line on the paper.
         edges = np.flatnonzero(np.diff(down.astype(int)))
         for lift, lower in zip(edges[:-1], edges[1:], strict=True):
             gap = samples[lift : lower + 2]
             moved = float(np.abs(gap[:, 1:3] - gap[0, 1:3]).max()) * steps_per_mm
-            if down[lift] and (gap[-1, 0] - gap[1, 0] < SERVO_RESPONSE_S or moved <= 2.5):
+            if down[lift] and moved <= 2.5:
                 down[lift + 1 : lower + 1] = True
         paths: list[np.ndarray] = []
         start: int | None = None
@@ -237,3 +245,19 @@ class Firmware:
         if start is not None:
             paths.append(samples[start:, 1:3])
         return paths
+
+
+def _debounced(samples: np.ndarray, shortest_s: float) -> np.ndarray:
+    """Pen down per sample, spells shorter than `shortest_s` (machine time) taking the state
+    of the spell before them."""
+    down = samples[:, 3] > 0
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(down.astype(int))) + 1))
+    ends = np.concatenate((starts[1:], [len(down)]))
+    state = bool(down[0])
+    out = down.copy()
+    for begin, end in zip(starts, ends, strict=True):
+        until = samples[end, 0] if end < len(down) else np.inf
+        if begin == 0 or until - samples[begin, 0] >= shortest_s:
+            state = bool(down[begin])
+        out[begin:end] = state
+    return out
