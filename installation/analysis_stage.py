@@ -115,6 +115,8 @@ def analyse_archive(
     """Analyse archived pairs (the given ids, those created since a UTC time, or all) not yet
     done with these settings and model, storing each result; a pair that cannot be analysed
     is recorded as failed, not fatal. `engine`: where pairs run (default: here, with `clip`)."""
+    if getattr(engine, "settings", settings) != settings:
+        raise AnalysisError("the engine was started with other analysis settings than these")
     return reanalyse(
         archive,
         select_pairs(archive, ids=ids, since=since, everything=everything),

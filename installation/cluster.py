@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from dreamdraw.installation.errors import ClusterError
 from dreamdraw.installation.reanalysis import PairJob, PairResult, analyse_job
+from dreamdraw.installation.study import DrawJob, draw_job
 
 if TYPE_CHECKING:
     from dreamdraw.analysis import AnalysisSettings
@@ -108,18 +109,24 @@ class RayEngine:
                     "start one with `ray start --head` or use --ray local"
                 ) from None
             self._started_ray = True
-        self._start_actors(ray)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop_actors()
+        if self._started_ray:
+            _import_ray().shutdown()
+
+    def _stop_actors(self) -> None:
         ray = _import_ray()
         for actor in self.actors:
             ray.kill(actor, no_restart=True)
         self.actors = []
-        if self._started_ray:
-            ray.shutdown()
 
-    def _start_actors(self, ray: Any) -> None:
+    def _start_actors(self) -> None:
+        """Starts the analysing actors on first use (so drawing tasks run before them)."""
+        if self.actors:
+            return
+        ray = _import_ray()
         rs = self.ray_settings
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
@@ -140,6 +147,7 @@ class RayEngine:
     def worker_pids(self) -> list[int]:
         """The process id of each worker, in actor order (waits until they have started)."""
         ray = _import_ray()
+        self._start_actors()
         return ray.get([actor.pid.remote() for actor in self.actors])
 
     def map_unordered(self, jobs: Iterable[PairJob]) -> Iterator[PairResult]:
@@ -151,8 +159,9 @@ class RayEngine:
         ray = _import_ray()
         from ray.exceptions import RayActorError, WorkerCrashedError
 
-        if not self.actors:
+        if not ray.is_initialized():
             raise ClusterError("the Ray engine is not started; use it as a context manager")
+        self._start_actors()
         waiting = iter(jobs)
         retries: collections.deque[tuple[list[PairJob], int]] = collections.deque()
         in_flight: dict[Any, tuple[int, list[PairJob], int]] = {}
@@ -217,6 +226,26 @@ class RayEngine:
                             retries.append(([job], lost + 1))
                     continue
                 yield from results
+
+    def draw_unordered(self, jobs: Iterable[DrawJob]) -> Iterator[tuple[DrawJob, str]]:
+        """Draw each job as a Ray task (retried on another worker when its worker is lost)
+        and yield (job, drawing JSON) as each finishes. The analysing actors are stopped first,
+        so drawing has the whole cluster; they start again for the next analysis."""
+        ray = _import_ray()
+        self._stop_actors()
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        refs = {}
+        for job in jobs:
+            task = ray.remote(draw_job).options(
+                num_cpus=self.ray_settings.cpus_per_worker,
+                num_gpus=1 if job.settings.device != "cpu" and gpus > 0 else 0,
+                max_retries=MAX_LOSSES_PER_PAIR,
+            )
+            refs[task.remote(job)] = job
+        while refs:
+            ready, _ = ray.wait(list(refs), num_returns=1)
+            for ref in ready:
+                yield refs.pop(ref), ray.get(ref)
 
     def _ping_unless_gone(self, index: int, losses: list[int], pings: dict[Any, int]) -> None:
         """Asks a lost worker for its pid (answered once it has restarted), unless Ray has
