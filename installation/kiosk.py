@@ -53,6 +53,13 @@ def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
     return lines
 
 
+def _time_left(elapsed_s: float, done: int, total: int) -> str:
+    """ ", about N s left" from the rate so far; "" before there is a rate."""
+    if done < 1 or done >= total:
+        return ""
+    return f", about {elapsed_s / done * (total - done):.0f} s left"
+
+
 def _colour(hex_colour: str) -> tuple[int, int, int]:
     value = int(hex_colour[1:], 16)
     return (value >> 16) & 255, (value >> 8) & 255, value & 255
@@ -230,16 +237,22 @@ class Kiosk:
         gap = 16
         width = (surface.get_width() - 2 * _MARGIN - gap * (_THUMBNAILS - 1)) // _THUMBNAILS
         height = min(surface.get_height() // 4, width)
-        top = surface.get_height() - 2 * _MARGIN - height
+        top = surface.get_height() - 2 * _MARGIN - height - self.fonts["small"].get_linesize()
         label = self.fonts["small"].render("Dreams drawn today", True, self.dim)
         surface.blit(label, (_MARGIN, top - label.get_height() - 6))
+        small = self.fonts["small"]
         for i, drawing in enumerate(reversed(drawings)):
             preview = self._preview_surface(drawing, height)
             if preview.get_width() > width:
                 preview = pygame.transform.smoothscale(
                     preview, (width, round(preview.get_height() * width / preview.get_width()))
                 )
-            surface.blit(preview, (_MARGIN + i * (width + gap), top))
+            left = _MARGIN + i * (width + gap)
+            surface.blit(preview, (left, top))
+            caption = wrap_text(small, clean_dream(drawing.prompt, 200), width)[0]
+            surface.blit(
+                small.render(caption, True, self.dim), (left, top + preview.get_height() + 4)
+            )
 
     def _typing_box(self, surface: pygame.Surface, top: int) -> int:
         text = clean_dream(self.typing or "", self.settings.max_dream_chars)
@@ -344,7 +357,8 @@ class Kiosk:
         top = self._bar(surface, top, fraction, x=x)
         if progress:
             step = f"step {progress.iteration} of {progress.iterations}"
-            self._column(surface, x, [(step, "small", self.dim)], top)
+            left = _time_left(progress.elapsed_s, progress.iteration, progress.iterations)
+            self._column(surface, x, [(f"{step}{left}", "small", self.dim)], top)
 
     def _plotting(self, surface: pygame.Surface) -> None:
         snap = self.snap
@@ -356,15 +370,19 @@ class Kiosk:
         plot = snap.plot_progress
         top = self._column(surface, x, lines)
         if snap.pen_change is not None:  # the plotter waits: the attendant must act, not wait
-            self._column(
+            top = self._column(
                 surface,
                 x,
                 [
-                    ("The plotter needs another pen.", "body", self.accent),
+                    ("The robot is changing pens.", "body", self.accent),
                     (f"Attendant: put in {snap.pen_change.label()}, then press F2.", "title", None),
                 ],
                 top,
             )
+            if snap.pen_change.color:  # the pen's colour, as a swatch the attendant can match
+                swatch = pygame.Rect(x, top, 160, 48)
+                pygame.draw.rect(surface, _colour(snap.pen_change.color), swatch)
+                pygame.draw.rect(surface, self.fg, swatch, width=2)
         elif plot is not None and snap.plot_record is not None:
             top = self._bar(surface, top, plot.fraction, x=x)
             left = f"about {plot.remaining_s:.0f} s left"
@@ -384,6 +402,8 @@ class Kiosk:
     def _done(self, surface: pygame.Surface) -> None:
         x = self._split(surface, self.snap.last_drawing)
         lines: list[tuple[str, str, object]] = [("Thank you for your dream!", "title", None)]
+        if self.snap.screen.dream:
+            lines.append((f"\u201c{self.snap.screen.dream}\u201d", "body", None))
         if self.snap.screen.message:
             lines.append((self.snap.screen.message, "body", self.accent))
         self._column(surface, x, lines)

@@ -248,13 +248,17 @@ class Show:
         )
 
     def _notes(self) -> tuple[str, ...]:
-        """What visitors must be told about how the robot draws today."""
+        """What visitors must be told about how the robot works today: the degraded modes."""
         # (A test or toy model is named by the kiosk from the config, see kiosk._footer.)
         notes = []
         if self.drawing.clip.device.type == "cpu" and (
             self.faults.is_active("no_gpu") or self.faults.is_active("gpu_out_of_memory")
         ):
             notes.append("The robot draws more slowly today, with fewer strokes.")
+        if self.faults.is_active("no_microphone"):
+            notes.append("No microphone today: please type your dream.")
+        if self.plotter is not None and self.plotter.state == "missing":
+            notes.append("The plotter is resting: drawings are kept and plotted when it is back.")
         return tuple(notes)
 
     def status(self) -> dict:

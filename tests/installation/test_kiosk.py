@@ -17,6 +17,7 @@ from dreamdraw.drawing import draw, load_clip  # noqa: E402
 from dreamdraw.installation.config import config_from_dict  # noqa: E402
 from dreamdraw.installation.kiosk import Kiosk, wrap_text  # noqa: E402
 from dreamdraw.installation.orchestrator import Show  # noqa: E402
+from dreamdraw.installation.plotting import PlotterStation  # noqa: E402
 from dreamdraw.installation.snapshot import ShowSnapshot  # noqa: E402
 from dreamdraw.installation.states import Event, State  # noqa: E402
 from dreamdraw.plotter import PenInfo, Progress  # noqa: E402
@@ -251,7 +252,7 @@ def test_a_pen_change_fills_the_plotting_screen_with_the_attendants_instruction(
     running = replace(show.snapshot(), plot_record=1, plot_progress=plot)
     shot(kiosk, surface, artifacts, "plotting", running)
     plotting = ink_share(surface, kiosk)
-    waiting = replace(running, pen_change=PenInfo(2, "#0000ff", 0.8, "blue"))
+    waiting = replace(running, pen_change=PenInfo(2, "blue", "#0000ff", 0.8))
     shot(kiosk, surface, artifacts, "pen-change", waiting)
     assert ink_share(surface, kiosk) > plotting + 0.01  # title-size words, not a small footer
 
@@ -297,3 +298,56 @@ def test_the_kiosk_says_when_the_robot_draws_on_the_cpu(show, surface):
     assert show.snapshot().notes == ("The robot draws more slowly today, with fewer strokes.",)
     kiosk.render(surface)
     assert ink_share(surface, kiosk) > on_gpu
+
+
+@pytest.mark.parametrize("fullscreen", [False, True], ids=["windowed", "fullscreen"])
+def test_a_whole_visit_by_keys(tmp_path, clip, surface, artifacts, fullscreen):
+    config = kiosk_config(keyboard_only=True, analyse=False)
+    config.kiosk.fullscreen = fullscreen
+    config.kiosk.done_s = 30.0
+    show = Show(config, tmp_path / "visit", clip=clip).start(status_page=False)
+    kiosk = Kiosk(show, config.kiosk)
+    seen = []
+    try:
+        for char in "a lighthouse in the fog":
+            kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
+        kiosk.handle(key(pygame.KEYDOWN, pygame.K_ESCAPE))  # a visitor's Esc: typing stops
+        assert kiosk.running and kiosk.typing is None
+        for char in "a lighthouse in the fog":
+            kiosk.handle(pygame.event.Event(pygame.TEXTINPUT, text=char))
+        kiosk.handle(key(pygame.KEYDOWN, pygame.K_RETURN))
+
+        def rendered_until_done() -> bool:
+            kiosk.render(surface)
+            if not seen or seen[-1] is not show.state:
+                seen.append(show.state)
+                pygame.image.save(surface, str(artifacts / f"{len(seen)}-{show.state.value}.png"))
+            return show.state is State.DONE
+
+        assert show.wait_until(rendered_until_done, 60.0), seen
+        assert seen[0] is State.DRAWING and seen[-1] is State.DONE
+        assert show.snapshot().last_drawing.prompt == "a lighthouse in the fog"
+        kiosk.handle(key(pygame.KEYDOWN, pygame.K_F10))
+        assert not kiosk.running
+    finally:
+        show.stop()
+
+
+def test_a_missing_microphone_is_said_in_words(tmp_path, clip):
+    show = Show(kiosk_config(), tmp_path / "degraded", clip=clip, microphone=None)
+    try:
+        assert "No microphone today: please type your dream." in show.snapshot().notes
+    finally:
+        show.stop()
+
+
+def test_a_missing_plotter_is_said_in_words(tmp_path, clip):
+    station = PlotterStation(kiosk_config().plotter, port="/dev/null-no-plotter")
+    show = Show(kiosk_config(keyboard_only=True), tmp_path / "away", clip=clip, plotter=station)
+    try:
+        station.state = "missing"  # as after a failed connect (see test_show for the real one)
+        assert show.snapshot().notes == (
+            "The plotter is resting: drawings are kept and plotted when it is back.",
+        )
+    finally:
+        show.stop()
