@@ -6,5 +6,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "config": ["Config", "ConfigError", "load_config"],
+        "errors": ["ModelsError", "ShowError"],
     },
 )

@@ -54,7 +54,7 @@ def analysis_clip(analysis: AnalysisSettings, drawing: DrawSettings, clip: ClipM
     """The drawing's CLIP (already resident), unless [analysis] names another model."""
     if (analysis.clip, analysis.clip_checkpoint) == (drawing.clip, drawing.clip_checkpoint):
         return clip
-    return load_clip(analysis.clip, analysis.clip_checkpoint, clip.device)
+    return load_clip(analysis.clip, analysis.clip_checkpoint, clip.device, drawing.clip_cache_dir)
 
 
 def analyse_and_store(
