@@ -15,6 +15,7 @@ from dreamdraw.installation.commands import (
     plot,
     run,
     speech,
+    study,
 )
 from dreamdraw.installation.context import AppContext
 from dreamdraw.installation.errors import USER_ERRORS
@@ -43,7 +44,7 @@ def cli(ctx: click.Context, config_path: Path | None, data_dir: Path | None, ver
     ctx.obj = AppContext(config_path=config_path, data_dir_option=data_dir, verbose=verbose)
 
 
-for module in (config, draw, plot, speech, archive, analyse, run, models):
+for module in (config, draw, plot, speech, archive, analyse, run, models, study):
     for command in module.COMMANDS:
         cli.add_command(command)
 

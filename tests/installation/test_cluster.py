@@ -18,6 +18,7 @@ from dreamdraw.drawing import load_clip
 from dreamdraw.installation.analysis_stage import analyse_archive
 from dreamdraw.installation.cluster import RayEngine, RaySettings
 from dreamdraw.installation.reanalysis import PairJob, analyse_job, run_stamp
+from dreamdraw.installation.study import load_study, run_study
 
 from tests.installation.test_analyse_archive import a_pair
 
@@ -34,6 +35,22 @@ DREAMS = [
 # What the CLI runs with `--clip test:tiny --no-fixlip` and a config that turns figures off.
 SETTINGS = dataclasses.replace(AnalysisSettings(), clip="test:tiny", fixlip=False, figures=False)
 CONFIG = "[analysis]\nfigures = false\n"
+STUDY = """\
+dreams = "dreams.txt"
+[drawing]
+clip = "test:tiny"
+device = "cpu"
+iterations = 2
+augmentations = 1
+canvas_px = 64
+strokes = 4
+[grid]
+seed = [1, 2]
+[analysis]
+clip = "test:tiny"
+fixlip = false
+figures = false
+"""
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +173,19 @@ def _wait_for_analysed(data, driver: subprocess.Popen, deadline: float) -> set[i
         time.sleep(0.2)
     assert driver.poll() is None, driver.stderr.read().decode()
     return set()
+
+
+def test_a_study_is_drawn_and_analysed_on_the_cluster(engine, tmp_path):
+    (tmp_path / "dreams.txt").write_text("two red moons\na whale\n", encoding="utf-8")
+    (tmp_path / "study.toml").write_text(STUDY, encoding="utf-8")
+    study = load_study(tmp_path / "study.toml")
+    with open_archive(study.archive_dir) as archive:
+        ids = run_study(study, archive, engine)
+        records = [archive.get(i) for i in ids]
+    assert [(r.venue, r.dream, r.drawing["seed"]) for r in records] == [
+        ("study/seed=1", "two red moons", 1),
+        ("study/seed=1", "a whale", 1),
+        ("study/seed=2", "two red moons", 2),
+        ("study/seed=2", "a whale", 2),
+    ]
+    assert all(r.cluster is not None for r in records)
