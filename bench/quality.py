@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 from dreamdraw.drawing import DrawSettings, load_clip
+from dreamdraw.drawing.clip import TOY_CLIP_DIR
 
 from bench.toyworld.quality import (
     DRAWING_TASKS,
@@ -30,7 +31,7 @@ from bench.toyworld.quality import (
 from bench.toyworld.world import World, palette_pens
 
 MODELS = Path(__file__).with_name("toyworld") / "models"
-DRAWER = MODELS / "toy-clip-s1"
+DRAWER = TOY_CLIP_DIR  # the drawer ships with dreamdraw, for rehearsals
 JUDGE = MODELS / "toy-judge-s2"
 
 

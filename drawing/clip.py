@@ -30,6 +30,7 @@ __all__ = [
     "TEST_MODEL",
     "RANDOM_LABEL",
     "TOY_LABEL",
+    "TOY_CLIP_DIR",
     "TOY_MODEL",
     "clip_cache_root",
     "clip_spec_label",
@@ -46,7 +47,8 @@ log = logging.getLogger(__name__)
 TEST_MODEL = "test:tiny"
 TOY_MODEL = "toy:clip"
 _TINY_CONFIG = Path(__file__).with_name("model_configs") / "dreamdraw-tiny.json"
-_TOY_DIR = Path(__file__).with_name("toy_clip")
+# The toy-world drawer (bench/toyworld), shipped for rehearsals: see its training_report.md.
+TOY_CLIP_DIR = Path(__file__).with_name("toy_clip")
 _HOW_TO_GET = (
     "`dreamdraw models pull {spec}` downloads them on a machine with internet "
     "(`dreamdraw models export DIR` there and `dreamdraw models import DIR` here carry them "
@@ -229,7 +231,7 @@ def _load_cached(
     if name == "toy" and not checkpoint:
         if tag != "clip":
             raise DrawingError(f"unknown toy model {spec!r}; the rehearsal model is {TOY_MODEL}")
-        clip = _load_checkpoint(open_clip, spec, _TOY_DIR, dev)
+        clip = _load_checkpoint(open_clip, spec, TOY_CLIP_DIR, dev)
         clip.model_id, clip.is_toy = TOY_MODEL, True
         return clip
     if checkpoint:

@@ -1,7 +1,7 @@
 """Contrastive training of a small open_clip model on the toy world, saved in open_clip's local-dir layout.
 
 Run from the repository root, for example
-`nice -n 19 python -m bench.toyworld.train --preset cpu --seed 1 --out bench/toyworld/models/toy-clip-s1`.
+`nice -n 19 python -m bench.toyworld.train --preset cpu --seed 1 --out drawing/toy_clip`.
 The output folder holds `open_clip_config.json` ({"model_cfg", "preprocess_cfg"}),
 `open_clip_pytorch_model.bin` (float16 weights), `training_report.json` and
 `training_report.md` (zero-shot accuracy on held-out scenes per caption family), so it

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from dreamdraw.drawing import DrawSettings, draw, load_clip, strokes_to_batch
+from dreamdraw.drawing.clip import TOY_CLIP_DIR
 from dreamdraw.drawing.prune import prune_strokes
 
 from bench.toyworld.world import World, palette_pens
 
-DRAWER = Path(__file__).resolve().parents[2] / "bench" / "toyworld" / "models" / "toy-clip-s1"
+DRAWER = TOY_CLIP_DIR
 OBJECTS = ("star", "fish", "house", "tree", "boat", "heart")
 
 

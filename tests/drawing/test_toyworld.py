@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import vpype
 from dreamdraw.drawing import DrawSettings, load_clip
+from dreamdraw.drawing.clip import TOY_CLIP_DIR
 from dreamdraw.drawing.model import parse_color
 
 from bench.toyworld.quality import (
@@ -30,7 +31,7 @@ from bench.toyworld.world import (
 )
 
 MODELS = Path(__file__).resolve().parents[2] / "bench" / "toyworld" / "models"
-DRAWER, JUDGE = MODELS / "toy-clip-s1", MODELS / "toy-judge-s2"
+DRAWER, JUDGE = TOY_CLIP_DIR, MODELS / "toy-judge-s2"
 
 
 def rng(seed: int = 0) -> np.random.Generator:
