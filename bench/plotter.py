@@ -142,9 +142,10 @@ def bench_firmware(strokes: int) -> dict:
 
     Wall time against the firmware's own clock (first move to last; on a busy machine the
     simulated board runs slower than the wall) and against our estimate from the machine's
-    settings; recoveries; the most bytes we had unacknowledged; whether the planner ran dry
-    with the pen down mid-stroke (the carriage standing >= 20 ms inside a stroke, in the
-    firmware's record, or a stalled cycle our driver had to restart).
+    settings; the seconds its step generator stood dry mid-move (a simulated board short
+    of CPU; the driver restarts the cycle) and the estimate against its clock without
+    them; recoveries; the most bytes we had unacknowledged; how often the planner ran dry
+    with the pen down mid-stroke.
     """
     import tempfile
     from pathlib import Path
@@ -175,7 +176,7 @@ def bench_firmware(strokes: int) -> dict:
         finally:
             firmware.kill()
         samples = firmware.samples()
-        dry = _dry_mid_stroke(samples)
+    stalled_s, dry = _standing(samples)
     machine_s = float(samples[-1, 0] - samples[0, 0])
     return {
         "firmware_strokes": len(toolpath.strokes),
@@ -183,7 +184,11 @@ def bench_firmware(strokes: int) -> dict:
         "firmware_wall_s": round(result.elapsed_s, 2),
         "firmware_machine_s": round(machine_s, 2),
         "firmware_estimate_s": round(result.estimated_s, 2),
+        "firmware_stalled_s": round(stalled_s, 2),
         "estimate_vs_machine": round(result.estimated_s / machine_s - 1, 4),
+        "estimate_vs_machine_without_stalls": round(
+            result.estimated_s / (machine_s - stalled_s) - 1, 4
+        ),
         "estimate_vs_wall": round(result.estimated_s / result.elapsed_s - 1, 4),
         "firmware_completed": result.completed,
         "firmware_recoveries": len(result.restarts),
@@ -193,36 +198,25 @@ def bench_firmware(strokes: int) -> dict:
     }
 
 
-def _dry_mid_stroke(samples: np.ndarray, standing_s: float = 0.02) -> int:
-    """Times the carriage stood >= standing_s with the pen down, inside a stroke.
+def _standing(samples: np.ndarray, standing_s: float = 0.02) -> tuple[float, int]:
+    """Where the firmware's carriage stood still with a move under way.
 
-    samples: (n, 4) time s, x, y mm, pen down, from the firmware's record. A stroke's first
-    and last samples (the pen going down and up) do not count.
+    samples: (n, 4) time s, x, y mm, pen down, from the firmware's record (one row per ms
+    while a block runs). A standstill of >= standing_s between two moving rows is the step
+    generator run dry (no move GRBL plans stands that long mid-block). Returns its total
+    seconds and how many happened with the pen down.
     """
-    down = samples[:, 3] > 0
-    count = 0
-    i = 0
-    while i < len(samples):
-        if not down[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(samples) and down[j + 1]:
-            j += 1
-        stroke = samples[i : j + 1]
-        moving = np.flatnonzero(np.any(np.diff(stroke[:, 1:3], axis=0) != 0, axis=1))
-        if len(moving) > 1:
-            inner = stroke[moving[0] : moving[-1] + 2]
-            still = np.all(np.diff(inner[:, 1:3], axis=0) == 0, axis=1)
-            run_start = None
-            for k, is_still in enumerate(still):
-                if is_still and run_start is None:
-                    run_start = k
-                elif not is_still and run_start is not None:
-                    count += inner[k, 0] - inner[run_start, 0] >= standing_s
-                    run_start = None
-        i = j + 1
-    return int(count)
+    t, xy, down = samples[:, 0], samples[:, 1:3], samples[:, 3] > 0
+    moved = np.flatnonzero(np.any(np.diff(xy, axis=0) != 0, axis=1))  # row k -> k + 1 moves
+    total, pen_down = 0.0, 0
+    for before, after in zip(moved[:-1], moved[1:], strict=True):
+        spell = t[after] - t[before + 1]
+        gaps = np.diff(t[before + 1 : after + 1])
+        inside_block = not len(gaps) or gaps.max() < 0.002  # no dwell or idle between
+        if spell >= standing_s and inside_block:
+            total += spell
+            pen_down += bool(down[before + 1 : after + 1].all())
+    return total, pen_down
 
 
 def main() -> None:
