@@ -2,7 +2,9 @@
 
 Each copy draws its own perspective and crop, like torchvision's RandomPerspective
 (distortion_scale, p=1, fill=1) followed by RandomResizedCrop(size, scale, ratio), but
-all copies come from one sampling grid and one `grid_sample` call.
+all copies come from one sampling grid and one `grid_sample` call. The random draws come
+from a generator on the image's device (a CUDA generator on CUDA), so a step reads
+nothing back and copies nothing to the device.
 """
 
 from __future__ import annotations
@@ -49,8 +51,21 @@ def _homographies(src: Tensor, dst: Tensor) -> Tensor:
     rows_v = torch.stack([zeros, zeros, zeros, x, y, ones, -x * v, -y * v], dim=-1)
     a = torch.cat([rows_u, rows_v], dim=1)  # [B, 8, 8]
     b = torch.cat([u, v], dim=1)  # [B, 8]
-    h = torch.linalg.solve(a, b)
+    # solve_ex: no error check read back (four corners in general position always solve).
+    h = torch.linalg.solve_ex(a, b[..., None])[0][..., 0]
     return torch.cat([h, torch.ones_like(h[:, :1])], dim=1).reshape(-1, 3, 3)
+
+
+def _corners(height: int, width: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    """An image's corners (px) [4, 2] clockwise from the top left, and the inward sign of
+    each, built on `device` without a copy from the host."""
+    corners = torch.zeros(4, 2, device=device)
+    corners[1:3, 0] = width - 1.0
+    corners[2:, 1] = height - 1.0
+    sign = torch.ones(4, 2, device=device)
+    sign[1:3, 0] = -1.0
+    sign[2:, 1] = -1.0
+    return corners, sign
 
 
 def augment_grid(
@@ -65,30 +80,33 @@ def augment_grid(
     device: str | torch.device = "cpu",
 ) -> Tensor:
     """`copies` random views of a height x width image as `grid_sample` grids
-    [copies, size, size, 2]; the random draws come from `generator` (CPU)."""
+    [copies, size, size, 2] on `device`; the random draws come from `generator`, which
+    must live on `device` (None: the default generator)."""
     h, w, g, k = height, width, generator, copies
+    device = torch.device(device)
+    if g is not None and g.device.type != device.type:
+        raise ValueError(f"the generator is on {g.device}, the views on {device}")
     # Perspective: each corner moves inwards by up to distortion * half the side (px).
-    dx = torch.floor(torch.rand(k, 4, generator=g) * (int(distortion * (w // 2)) + 1))
-    dy = torch.floor(torch.rand(k, 4, generator=g) * (int(distortion * (h // 2)) + 1))
-    corners = torch.tensor([[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]])
-    sign = torch.tensor([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
+    dx = torch.rand(k, 4, generator=g, device=device) * (int(distortion * (w // 2)) + 1)
+    dy = torch.rand(k, 4, generator=g, device=device) * (int(distortion * (h // 2)) + 1)
+    dx, dy = torch.floor(dx), torch.floor(dy)
+    corners, sign = _corners(h, w, device)
     moved = corners + sign * torch.stack([dx, dy], dim=-1)
     # Output pixel -> input pixel: the moved corners sample the original corners.
     warp = _homographies(moved.double(), corners.expand(k, 4, 2).double())
 
     # Random resized crop of the warped image.
-    area = h * w * (scale[0] + (scale[1] - scale[0]) * torch.rand(k, generator=g))
+    area = h * w * (scale[0] + (scale[1] - scale[0]) * torch.rand(k, generator=g, device=device))
     log_r = math.log(ratio[0]) + (math.log(ratio[1]) - math.log(ratio[0])) * torch.rand(
-        k, generator=g
+        k, generator=g, device=device
     )
     aspect = torch.exp(log_r)
     cw = torch.sqrt(area * aspect).clamp(max=w)
     ch = torch.sqrt(area / aspect).clamp(max=h)
-    cx = torch.rand(k, generator=g) * (w - cw)
-    cy = torch.rand(k, generator=g) * (h - ch)
+    cx = torch.rand(k, generator=g, device=device) * (w - cw)
+    cy = torch.rand(k, generator=g, device=device) * (h - ch)
 
-    # The random draws stay on the CPU generator (reproducible); the grid is built on `device`.
-    warp, cx, cy, cw, ch = (v.to(device, torch.float32) for v in (warp, cx, cy, cw, ch))
+    warp = warp.float()
     t = (torch.arange(size, dtype=torch.float32, device=device) + 0.5) / size
     gx = cx[:, None, None] + t[None, None, :] * cw[:, None, None] - 0.5
     gy = cy[:, None, None] + t[None, :, None] * ch[:, None, None] - 0.5
@@ -121,7 +139,8 @@ def augment(
     [0, 1], or one view each of a batch [copies, 3, S, S] (training with the views CLIPDraw
     shows).
 
-    Differentiable in the image; the random draws come from `generator` (CPU).
+    Differentiable in the image; the random draws come from `generator`, on the image's
+    device.
     """
     if image.dim() == 4 and image.shape[0] != copies:
         raise ValueError(f"a batch of {image.shape[0]} images needs copies={image.shape[0]}")

@@ -3,6 +3,12 @@
 `classic` reproduces CLIPDraw as published (kvfrans/clipdraw); `plotter` optimises only
 what the pens can draw: fixed nib widths, each stroke's colour a relaxed choice among
 the pens (snapped at the end), ink on white paper in the paper's aspect ratio.
+
+A step reads nothing back from the device: the scores are kept on the device and read
+every `progress_every` iterations, together with the pair count the rasterizer needed
+and the curves' bend (so the flattening and the pair buffer are sized then); the
+augmentations draw on a generator on the device, and one Adam (fused on CUDA) moves all
+the parameters.
 """
 
 from __future__ import annotations
@@ -22,7 +28,14 @@ from dreamdraw.drawing.clip import ClipModel, load_clip
 from dreamdraw.drawing.errors import DrawingError
 from dreamdraw.drawing.model import Drawing, Pen, Stroke
 from dreamdraw.drawing.prune import prune_strokes
-from dreamdraw.drawing.raster import StrokeBatch, flatten_bezier, rasterize
+from dreamdraw.drawing.raster import (
+    PairBuffer,
+    StrokeBatch,
+    curvature_bound,
+    flatten_bezier,
+    rasterize,
+    samples_for_bound,
+)
 from dreamdraw.drawing.settings import DrawSettings
 from dreamdraw.paper import Paper
 from torch import Tensor
@@ -120,20 +133,25 @@ class _Strokes:
             self.pen_width = torch.tensor(
                 [p.width_mm / mm_per_px for p in self.pens], device=device
             )
+            self.margin = max(p.width_mm for p in self.pens) / mm_per_px / 2
             self.logits = (
                 (0.1 * torch.randn(n, len(self.pens), generator=gen))
                 .to(device)
                 .requires_grad_(True)
             )
 
-    def optimizers(self) -> tuple[torch.optim.Optimizer, list[torch.optim.Optimizer]]:
-        points = torch.optim.Adam([self.points], lr=1.0)
+    def optimizer(self) -> torch.optim.Optimizer:
+        """One Adam over every parameter (fused on CUDA); the points are group 0."""
+        groups = [{"params": [self.points], "lr": 1.0}]
         if self.mode == "classic":
-            return points, [
-                torch.optim.Adam([self.half_widths], lr=0.1),
-                torch.optim.Adam([self.colors], lr=0.01),
+            groups += [
+                {"params": [self.half_widths], "lr": 0.1},
+                {"params": [self.colors], "lr": 0.01},
             ]
-        return points, [torch.optim.Adam([self.logits], lr=_PEN_LR)]
+        else:
+            groups.append({"params": [self.logits], "lr": _PEN_LR})
+        fused = True if self.points.device.type == "cuda" else None
+        return torch.optim.Adam(groups, fused=fused)
 
     def batch(self, temperature: float, snapped: bool = False) -> StrokeBatch:
         if self.mode == "classic":
@@ -152,9 +170,8 @@ class _Strokes:
             self.half_widths.clamp_(1.0, 50.0)
             self.colors.clamp_(0.0, 1.0)
         else:  # the pen's whole nib stays on the paper
-            margin = float(self.pen_width.max()) / 2
-            self.points[..., 0].clamp_(margin, self.width - margin)
-            self.points[..., 1].clamp_(margin, self.height - margin)
+            self.points[..., 0].clamp_(self.margin, self.width - self.margin)
+            self.points[..., 1].clamp_(self.margin, self.height - self.margin)
 
     @torch.no_grad()
     def lengths_px(self) -> Tensor:
@@ -201,6 +218,7 @@ class _Plateau:
         self.best, self.since, self.ema = -math.inf, 0, None
 
     def update(self, score: float) -> bool:
+        """Take one iteration's score; True when the run should stop."""
         self.ema = score if self.ema is None else 0.9 * self.ema + 0.1 * score
         if self.ema > self.best + self.min_delta:
             self.best, self.since = self.ema, 0
@@ -232,7 +250,13 @@ def draw(
 
     gen = torch.Generator().manual_seed(seed)
     params = _Strokes(s, width, height, mm_per_px, gen, device)
-    point_opt, other_opts = params.optimizers()
+    optimizer = params.optimizer()
+    # The views are drawn on the device: on the CPU from the same generator as before.
+    if device.type == "cpu":
+        view_gen = gen
+    else:
+        view_seed = int(torch.randint(2**62, (1,), generator=gen))
+        view_gen = torch.Generator(device=device).manual_seed(view_seed)
     text = clip.encode_text([prompt.strip()])
     negatives = clip.encode_text(s.negative_prompts) if s.negative_prompts else None
     compositing = "over" if s.mode == "classic" else "ink"
@@ -264,19 +288,29 @@ def draw(
     plateau = _Plateau(s.early_stop_patience)
     started = time.perf_counter()
     n_iter = s.iterations
+    period = max(1, s.progress_every)
+    step_scores = torch.zeros(n_iter, device=device)  # read every `period` iterations
+    pair_buffer = PairBuffer()
+    samples = samples_for_bound(float(curvature_bound(params.points)))
+    read_from = 0
     for it in range(n_iter):
         if it == int(n_iter * 0.5):
-            _scale_lr(point_opt, 0.4)
+            _scale_lr(optimizer.param_groups[0], 0.4)
         if it == int(n_iter * 0.75):
-            _scale_lr(point_opt, 0.25)  # 0.4 * 0.25 = 0.1 of the initial rate
+            _scale_lr(optimizer.param_groups[0], 0.25)  # 0.4 * 0.25 = 0.1 of the initial rate
         temperature = max(0.05, 1.0 - it / max(1, n_iter - 1))
-        point_opt.zero_grad(set_to_none=True)
-        for opt in other_opts:
-            opt.zero_grad(set_to_none=True)
-        image = rasterize(params.batch(temperature), height, width, mode=compositing)
+        optimizer.zero_grad(set_to_none=True)
+        image = rasterize(
+            params.batch(temperature),
+            height,
+            width,
+            mode=compositing,
+            samples=samples,
+            buffer=pair_buffer,
+        )
         square = letterbox(image)
         if s.augmentations:
-            views = augment(square, s.augmentations, clip.image_size, generator=gen)
+            views = augment(square, s.augmentations, clip.image_size, generator=view_gen)
             if whole_canvas:
                 views = torch.cat([plain_view(square[None], clip.image_size), views])
         else:  # no augmentation: CLIP sees the whole canvas (fast previews, tests)
@@ -287,21 +321,35 @@ def draw(
         if negatives is not None:
             loss = loss + NEGATIVE_WEIGHT * (features @ negatives.T).sum()
         loss.backward()
-        point_opt.step()
-        for opt in other_opts:
-            opt.step()
+        optimizer.step()
         params.clamp_()
+        step_scores[it] = cos.detach().mean()
 
-        score = float(cos.detach().mean())
         done = it + 1
-        if done % max(1, s.progress_every) == 0 or done == n_iter:
-            scores.append((done, score))
-            if progress is not None:
-                snapshot = dataclasses.replace(
-                    template, strokes=params.to_strokes(), scores=list(scores)
-                )
-                progress(DrawProgress(done, n_iter, score, time.perf_counter() - started, snapshot))
-        if plateau.update(score):
+        if done % period and done != n_iter:
+            continue
+        # The one read of the period: its scores, the pairs needed, the curves' bend.
+        read = torch.cat(
+            [
+                step_scores[read_from:done].double(),
+                pair_buffer.needed().double()[None],
+                curvature_bound(params.points).double()[None],
+            ]
+        ).tolist()
+        period_scores, needed, bend = read[:-2], int(read[-2]), read[-1]
+        read_from = done
+        if pair_buffer.fit(needed):
+            log.warning("pair buffer grown to %d: recent steps lost ink", pair_buffer.capacity)
+        samples = samples_for_bound(bend)
+        score = period_scores[-1]
+        scores.append((done, score))
+        if progress is not None:
+            snapshot = dataclasses.replace(
+                template, strokes=params.to_strokes(), scores=list(scores)
+            )
+            progress(DrawProgress(done, n_iter, score, time.perf_counter() - started, snapshot))
+        if any(plateau.update(v) for v in period_scores):
+            # The plateau is seen when the scores are read, up to a period after it began.
             log.info("early stop at iteration %d: score plateaued at %.4f", done, score)
             template.settings["stopped_at"] = done
             break
@@ -326,9 +374,9 @@ def draw(
     return drawing
 
 
-def _scale_lr(opt: torch.optim.Optimizer, factor: float) -> None:
-    for group in opt.param_groups:
-        group["lr"] *= factor
+def _scale_lr(group: dict, factor: float) -> None:
+    """Scale one optimizer parameter group's learning rate."""
+    group["lr"] *= factor
 
 
 def score_drawing(drawing: Drawing, clip: ClipModel, text: str) -> float:

@@ -51,7 +51,7 @@ class _Scorer:
         self.negatives, self.negative_weight = negatives, negative_weight
         side, size = max(height, width), clip.image_size
         # The same views for every candidate.
-        gen = torch.Generator().manual_seed(seed)
+        gen = torch.Generator(device=self.layers.device).manual_seed(seed)
         self.grid = (
             augment_grid(side, side, views, size, generator=gen, device=self.layers.device)
             if views

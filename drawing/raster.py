@@ -8,6 +8,12 @@ in chunks, so memory grows with the ink drawn, never with pixels x segments. The
 nearest piece is found without autograd; the gradient then flows through that piece
 alone, which is exactly the gradient of the minimum.
 
+Pairs live in a buffer of fixed capacity with a mask (tiles culled or past the end are
+masked, never compacted away), so on CUDA a render reads nothing back from the device:
+an optimisation passes a `PairBuffer` whose capacity grows by doubling when its caller
+reads how many pairs were needed (`PairBuffer.needed`, with the score, every N steps);
+a render without one sizes the buffer exactly (one read).
+
 Two ways to combine strokes:
 - "ink": pen ink on white paper, order-free: paper x prod(1 - coverage x (1 - ink)).
 - "over": RGBA strokes composited "over" in stroke order onto white, as CLIPDraw does.
@@ -16,6 +22,7 @@ Two ways to combine strokes:
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,7 +30,10 @@ import torch
 from torch import Tensor
 
 __all__ = [
+    "PairBuffer",
     "StrokeBatch",
+    "curvature_bound",
+    "samples_for_bound",
     "rasterize",
     "ink_layers",
     "flatten_bezier",
@@ -74,16 +84,59 @@ def _segment_controls(points: Tensor) -> Tensor:
     return points[:, idx]
 
 
-def samples_for_tolerance(
-    points: Tensor, tolerance_px: float = 0.25, lo: int = 4, hi: int = 32
-) -> int:
-    """Pieces per cubic segment so that the flattened curve stays within tolerance (px)."""
+def curvature_bound(points: Tensor) -> Tensor:
+    """The largest second difference of any segment's control points (px, 0-dim, on the
+    points' device, not read back): what `samples_for_bound` needs."""
     ctrl = _segment_controls(points.detach())
     second = (ctrl[:, :, :2] - 2 * ctrl[:, :, 1:3] + ctrl[:, :, 2:]).norm(dim=-1)
-    dd = float(second.max()) if second.numel() else 0.0
+    return second.amax() if second.numel() else points.new_zeros(())
+
+
+def samples_for_bound(dd: float, tolerance_px: float = 0.25, lo: int = 4, hi: int = 32) -> int:
+    """Pieces per cubic segment so that a curve with curvature bound `dd` (px) stays within
+    tolerance (px) once flattened."""
     # The chord error of a cubic split into n pieces is at most 6*dd/(8 n^2).
     n = math.ceil(math.sqrt(0.75 * dd / tolerance_px)) if dd > 0 else lo
     return int(min(max(n, lo), hi))
+
+
+def samples_for_tolerance(
+    points: Tensor, tolerance_px: float = 0.25, lo: int = 4, hi: int = 32
+) -> int:
+    """Pieces per cubic segment so that the flattened curve stays within tolerance (px);
+    reads the bound back from the device."""
+    return samples_for_bound(float(curvature_bound(points)), tolerance_px, lo, hi)
+
+
+@dataclass
+class PairBuffer:
+    """The capacity of the (stroke, tile) pair buffer, kept across renders of one drawing.
+
+    Renders never read the number of pairs they need: they record its maximum on the
+    device (`peak`). Pairs past the capacity are dropped (that stroke ink is missing)
+    until the owner reads `peak` (`needed`) and the capacity grows by doubling.
+    """
+
+    capacity: int = 0
+    peak: Tensor | None = None  # most pairs any render needed since the last `needed()`
+
+    def note(self, total: Tensor) -> None:
+        """Record one render's pair count (0-dim long tensor, not read)."""
+        self.peak = total if self.peak is None else torch.maximum(self.peak, total)
+
+    def fit(self, needed: int) -> bool:
+        """Grow (by doubling) to at least twice `needed` pairs; True when it had to grow
+        because a render needed more than the capacity (so it lost ink)."""
+        lost = needed > self.capacity
+        while self.capacity < 2 * needed:
+            self.capacity = max(64, 2 * self.capacity)
+        return lost
+
+    def needed(self) -> Tensor:
+        """The most pairs any render needed since the last call (0-dim, on the device)."""
+        peak = self.peak if self.peak is not None else torch.zeros((), dtype=torch.long)
+        self.peak = None
+        return peak
 
 
 def flatten_bezier(points: Tensor, segments: Tensor, samples: int) -> tuple[Tensor, Tensor, Tensor]:
@@ -119,9 +172,17 @@ def _box_coverage(d: Tensor, half_width: Tensor) -> Tensor:
 
 
 def _tile_pairs(
-    a: Tensor, b: Tensor, valid: Tensor, widths: Tensor, height: int, width: int, tile: int
-) -> tuple[Tensor, Tensor, Tensor]:
-    """(stroke, tile_x, tile_y) for every tile a stroke's ink may touch."""
+    a: Tensor,
+    b: Tensor,
+    valid: Tensor,
+    widths: Tensor,
+    height: int,
+    width: int,
+    tile: int,
+    buffer: PairBuffer | None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(stroke, tile_x, tile_y, live) [C] for a buffer of C pairs: every tile a stroke's
+    ink may touch is live; culled tiles and slots past the last pair are not."""
     with torch.no_grad():
         big = torch.finfo(a.dtype).max / 4
         ends = torch.stack([a, b], dim=2)  # [N, M, 2, 2]
@@ -140,22 +201,33 @@ def _tile_pairs(
         nx = (tx1 - tx0 + 1) * onscreen
         ny = (ty1 - ty0 + 1) * onscreen
         counts = nx * ny
-        stroke = torch.repeat_interleave(torch.arange(len(counts), device=a.device), counts)
-        start = torch.cumsum(counts, 0) - counts
-        local = torch.arange(stroke.numel(), device=a.device) - start[stroke]
-        tx = tx0[stroke] + local % nx[stroke].clamp(min=1)
-        ty = ty0[stroke] + local // nx[stroke].clamp(min=1)
+        last = torch.cumsum(counts, 0)  # one past each stroke's last pair
+        total = last[-1]
+        if buffer is None:
+            capacity = max(1, int(total))
+        else:
+            if buffer.capacity == 0:  # the first render reads its size once
+                buffer.fit(int(total))
+            buffer.note(total)
+            capacity = buffer.capacity
+        slot = torch.arange(capacity, device=a.device)
+        stroke = torch.searchsorted(last, slot, right=True).clamp_(max=len(counts) - 1)
+        live = slot < total
+        local = torch.where(live, slot - (last - counts)[stroke], 0)  # padding: a real tile
+        nx_s = nx[stroke].clamp(min=1)
+        tx = tx0[stroke] + local % nx_s
+        ty = ty0[stroke] + local // nx_s
         # Cull tiles whose centre lies farther from the curve than ink can reach.
         centre = torch.stack([(tx + 0.5) * tile, (ty + 0.5) * tile], dim=-1).to(a.dtype)
-        keep = torch.zeros_like(stroke, dtype=torch.bool)
         limit = reach[stroke] + tile * math.sqrt(0.5)
         step = max(1, _CHUNK_ELEMENTS // max(1, a.shape[1]))
-        for i in range(0, stroke.numel(), step):
+        near = torch.empty_like(live)
+        for i in range(0, capacity, step):
             s = stroke[i : i + step]
             d = _point_segment_distance(centre[i : i + step, None], a[s], b[s])
             d = torch.where(valid[s], d, torch.full_like(d, big))
-            keep[i : i + step] = d.amin(dim=1) <= limit[i : i + step]
-    return stroke[keep], tx[keep], ty[keep]
+            near[i : i + step] = d.amin(dim=1) <= limit[i : i + step]
+    return stroke, tx, ty, live & near
 
 
 def _nearest_piece(pixels: Tensor, a: Tensor, b: Tensor, valid: Tensor, stroke: Tensor) -> Tensor:
@@ -182,6 +254,29 @@ def _nearest_piece(pixels: Tensor, a: Tensor, b: Tensor, valid: Tensor, stroke: 
     return out
 
 
+def _nearest(
+    pixels: Tensor,
+    a: Tensor,
+    b: Tensor,
+    valid: Tensor,
+    stroke: Tensor,
+    tx: Tensor,
+    ty: Tensor,
+    tile: int,
+) -> Tensor:
+    """`_nearest_piece`, by the Triton kernel where it runs (CUDA, or as chosen by
+    DREAMDRAW_RASTER_KERNEL), else in PyTorch."""
+    wanted = os.environ.get("DREAMDRAW_RASTER_KERNEL", "auto")
+    if wanted == "triton" or (wanted == "auto" and pixels.device.type == "cuda"):
+        from dreamdraw.drawing import triton_raster  # imports Triton: only when asked
+
+        if triton_raster.kernel_enabled(pixels.device) and tile * tile & (tile * tile - 1) == 0:
+            found = triton_raster.nearest_piece(a, b, valid, stroke, tx, ty, tile)
+            if found is not None:
+                return found
+    return _nearest_piece(pixels, a, b, valid, stroke)
+
+
 @dataclass
 class _Pairs:
     """Each (stroke, tile) pair's pixels, where they land in the padded image, and coverage."""
@@ -189,16 +284,24 @@ class _Pairs:
     stroke: Tensor  # [P] stroke of each pair
     tile_id: Tensor  # [P] tile of each pair, row-major
     flat_index: Tensor  # [P, T*T] pixel index into the padded image (hp * wp)
-    coverage: Tensor  # [P, T*T] in [0, 1]
+    coverage: Tensor  # [P, T*T] in [0, 1], 0 for pairs that are not live
+    live: Tensor  # [P] bool, pairs that hold ink (the rest are padding)
     hp: int
     wp: int
 
 
 def _pairs(
-    strokes: StrokeBatch, height: int, width: int, samples: int | None, tile: int, ordered: bool
+    strokes: StrokeBatch,
+    height: int,
+    width: int,
+    samples: int | None,
+    tile: int,
+    ordered: bool,
+    buffer: PairBuffer | None = None,
 ) -> _Pairs | None:
-    """Coverage of every pixel near every stroke; None when no stroke reaches the canvas.
-    `ordered`: pairs sorted by tile, then stroke (for "over" compositing)."""
+    """Coverage of every pixel near every stroke; None when there are no strokes.
+    `ordered`: live pairs sorted by tile, then stroke (for "over" compositing), then the
+    padding."""
     points = strokes.points
     dtype, device = points.dtype, points.device
     tiles_x, tiles_y = -(-width // tile), -(-height // tile)
@@ -207,12 +310,13 @@ def _pairs(
     if samples is None:
         samples = samples_for_tolerance(points)
     a, b, valid = flatten_bezier(points, strokes.segments, samples)
-    stroke, tx, ty = _tile_pairs(a, b, valid, strokes.widths.detach(), height, width, tile)
-    if stroke.numel() == 0:
-        return None
+    stroke, tx, ty, live = _tile_pairs(
+        a, b, valid, strokes.widths.detach(), height, width, tile, buffer
+    )
+    tile_id = torch.where(live, ty * tiles_x + tx, tiles_x * tiles_y)  # padding: its own tile
     if ordered:
-        order = torch.argsort((ty * tiles_x + tx) * len(strokes) + stroke)
-        stroke, tx, ty = stroke[order], tx[order], ty[order]
+        order = torch.argsort(tile_id * len(strokes) + stroke)
+        stroke, tx, ty, live, tile_id = (v[order] for v in (stroke, tx, ty, live, tile_id))
 
     offs = torch.arange(tile, device=device, dtype=dtype) + 0.5
     grid = torch.stack(torch.meshgrid(offs, offs, indexing="xy"), dim=-1).reshape(-1, 2)  # [T*T, 2]
@@ -223,12 +327,12 @@ def _pairs(
         (tx * tile)[:, None] + grid[None, :, 0].long()
     )  # [P, T*T] into the padded image
 
-    nearest = _nearest_piece(pixels, a, b, valid, stroke)
+    nearest = _nearest(pixels, a, b, valid, stroke, tx, ty, tile)
     pa = a.reshape(-1, 2)[nearest]
     pb = b.reshape(-1, 2)[nearest]
     d = _point_segment_distance(pixels, pa, pb)
-    coverage = _box_coverage(d, strokes.widths[stroke, None] / 2)  # [P, T*T]
-    return _Pairs(stroke, ty * tiles_x + tx, flat_index, coverage, tiles_y * tile, wp)
+    coverage = _box_coverage(d, strokes.widths[stroke, None] / 2) * live[:, None]  # [P, T*T]
+    return _Pairs(stroke, tile_id, flat_index, coverage, live, tiles_y * tile, wp)
 
 
 def _ink_log(strokes: StrokeBatch, pairs: _Pairs) -> Tensor:
@@ -245,13 +349,17 @@ def rasterize(
     mode: Literal["ink", "over"] = "ink",
     samples: int | None = None,
     tile: int = TILE,
+    buffer: PairBuffer | None = None,
 ) -> Tensor:
     """Render strokes to an RGB image [3, H, W] in [0, 1] on white, differentiable in
-    control points (px), widths (px) and colours."""
+    control points (px), widths (px) and colours.
+
+    `samples`: pieces per cubic segment (None: enough for 0.25 px, read from the device).
+    `buffer`: the pair buffer an optimisation keeps (None: sized exactly, one read)."""
     if mode not in ("ink", "over"):
         raise ValueError(f"unknown compositing mode {mode!r}")
     dtype, device = strokes.points.dtype, strokes.points.device
-    pairs = _pairs(strokes, height, width, samples, tile, ordered=mode == "over")
+    pairs = _pairs(strokes, height, width, samples, tile, mode == "over", buffer)
     if pairs is None:
         return torch.ones(3, height, width, dtype=dtype, device=device)
     hp, wp = pairs.hp, pairs.wp
@@ -265,8 +373,8 @@ def rasterize(
         log_keep = torch.log1p(-alpha)  # [P, T*T]
         # Transmittance of everything drawn after each pair within its tile.
         acc = torch.cumsum(log_keep.double(), dim=0)
-        _, counts = torch.unique_consecutive(pairs.tile_id, return_counts=True)
-        last = torch.repeat_interleave(torch.cumsum(counts, 0) - 1, counts)
+        # The last pair of each pair's tile (pairs are sorted by tile).
+        last = torch.searchsorted(pairs.tile_id, pairs.tile_id, right=True) - 1
         after = torch.exp((acc[last] - acc).to(dtype))  # [P, T*T]
         contrib = (alpha * after)[..., None] * colors[:, None, :3]
         image = torch.zeros(hp * wp, 3, dtype=dtype, device=device)

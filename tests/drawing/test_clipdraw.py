@@ -152,3 +152,51 @@ def test_gradients_reach_the_points_through_clip(clip):
     )
     (clip.encode_image(image[None]) @ clip.encode_text(["a line"])[0]).sum().backward()
     assert points.grad.abs().sum() > 0
+
+
+class _DeviceReads(torch.overrides.TorchFunctionMode):
+    """Counts the calls that would wait for a CUDA device: Python reads of tensor values
+    (float(), .item(), .tolist(), .cpu(), ...) and ops that read a size back (nonzero,
+    unique*, masked_select, boolean indexing, repeat_interleave without output_size),
+    outside torch.optim
+    (whose step counters live on the host)."""
+
+    READS = frozenset(["__float__", "__int__", "__bool__", "__index__", "item", "tolist", "cpu"])
+    SIZED = frozenset(["nonzero", "unique", "unique_consecutive", "masked_select"])
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        import sys
+
+        name = getattr(func, "__name__", "")
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        index = args[1] if name in ("__getitem__", "__setitem__") and len(args) > 1 else None
+        masked = isinstance(index, torch.Tensor) and index.dtype == torch.bool
+        sized_repeat = (
+            name == "repeat_interleave"
+            and not isinstance((args[1:2] or [None])[0], int)
+            and (kwargs or {}).get("output_size") is None
+        )
+        if not caller.startswith("torch.optim") and (
+            name in self.READS or name in self.SIZED or masked or sized_repeat
+        ):
+            self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_a_drawing_step_reads_the_device_once_per_progress_period(clip):
+    def reads(iterations: int, mode: str) -> int:
+        run = settings(
+            mode=mode, strokes=8, iterations=iterations, augmentations=2, prune=False,
+            progress_every=5,
+        )  # fmt: skip
+        with _DeviceReads() as counter:
+            draw("a cat", run, clip=clip)
+        return counter.count
+
+    for mode in ("classic", "plotter"):
+        # Ten more iterations (two progress periods) add two reads: the periods' scores.
+        assert reads(12, mode) - reads(2, mode) == 2, mode

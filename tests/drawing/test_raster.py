@@ -146,3 +146,40 @@ def test_ink_layers_compose_any_subset_of_the_strokes():
     alone = rasterize(strokes.select(keep), 30, 40)
     assert torch.allclose(torch.exp(layers[keep].sum(0)), alone, atol=1e-9)
     assert torch.allclose(torch.exp(layers.sum(0)), rasterize(strokes, 30, 40), atol=1e-9)
+
+
+def test_a_render_in_a_roomy_pair_buffer_matches_the_exact_render():
+    from dreamdraw.drawing.raster import PairBuffer
+
+    for mode, rgba in (("ink", False), ("over", True)):
+        strokes = random_strokes(12, 40, seed=4, rgba=rgba)
+        exact = rasterize(strokes, 40, 40, mode=mode, samples=6, tile=8)
+        roomy = PairBuffer(capacity=4096)
+        got = rasterize(strokes, 40, 40, mode=mode, samples=6, tile=8, buffer=roomy)
+        assert torch.allclose(got, exact, atol=1e-12), mode
+
+
+def test_a_full_pair_buffer_drops_ink_until_it_grows_by_doubling_to_what_was_needed():
+    from dreamdraw.drawing.raster import PairBuffer
+
+    strokes = random_strokes(12, 40, seed=5, rgba=True)
+    exact = rasterize(strokes, 40, 40, mode="over", samples=6, tile=8)
+    small = PairBuffer(capacity=8)
+    cramped = rasterize(strokes, 40, 40, mode="over", samples=6, tile=8, buffer=small)
+    assert float((cramped - exact).abs().max()) > 0.1  # some stroke's ink is missing
+    needed = int(small.needed())
+    assert needed > 8
+    assert small.fit(needed) is True  # it had lost ink
+    assert small.capacity >= 2 * needed and small.capacity & (small.capacity - 1) == 0
+    regrown = rasterize(strokes, 40, 40, mode="over", samples=6, tile=8, buffer=small)
+    assert torch.allclose(regrown, exact, atol=1e-12)
+    assert small.fit(int(small.needed())) is False
+
+
+def test_the_first_render_in_an_empty_pair_buffer_sizes_it_with_room_to_spare():
+    from dreamdraw.drawing.raster import PairBuffer
+
+    strokes = random_strokes(6, 32, seed=6)
+    buffer = PairBuffer()
+    rasterize(strokes, 32, 32, samples=6, tile=8, buffer=buffer)
+    assert buffer.capacity >= 2 * int(buffer.needed()) > 0
