@@ -176,7 +176,7 @@ def bench_firmware(strokes: int) -> dict:
         finally:
             firmware.kill()
         samples = firmware.samples()
-    stalled_s, dry = _standing(samples)
+        stalled_s, dry = firmware.standstills()
     machine_s = float(samples[-1, 0] - samples[0, 0])
     return {
         "firmware_strokes": len(toolpath.strokes),
@@ -196,27 +196,6 @@ def bench_firmware(strokes: int) -> dict:
         "firmware_max_unacked_bytes": max_unacked,
         "firmware_dry_mid_stroke": dry,
     }
-
-
-def _standing(samples: np.ndarray, standing_s: float = 0.02) -> tuple[float, int]:
-    """Where the firmware's carriage stood still with a move under way.
-
-    samples: (n, 4) time s, x, y mm, pen down, from the firmware's record (one row per ms
-    while a block runs). A standstill of >= standing_s between two moving rows is the step
-    generator run dry (no move GRBL plans stands that long mid-block). Returns its total
-    seconds and how many happened with the pen down.
-    """
-    t, xy, down = samples[:, 0], samples[:, 1:3], samples[:, 3] > 0
-    moved = np.flatnonzero(np.any(np.diff(xy, axis=0) != 0, axis=1))  # row k -> k + 1 moves
-    total, pen_down = 0.0, 0
-    for before, after in zip(moved[:-1], moved[1:], strict=True):
-        spell = t[after] - t[before + 1]
-        gaps = np.diff(t[before + 1 : after + 1])
-        inside_block = not len(gaps) or gaps.max() < 0.002  # no dwell or idle between
-        if spell >= standing_s and inside_block:
-            total += spell
-            pen_down += bool(down[before + 1 : after + 1].all())
-    return total, pen_down
 
 
 def main() -> None:

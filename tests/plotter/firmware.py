@@ -216,6 +216,26 @@ class Firmware:
             [data[:, 0], data[:, 1:3] / steps_per_mm, (data[:, 4] > 0).astype(float)]
         )
 
+    def standstills(self, standing_s: float = 0.02) -> tuple[float, int]:
+        """Where the carriage stood still with a move under way: (seconds, times pen down).
+
+        The record has a row every STEP_SAMPLE_S while a block runs. A standstill of
+        >= standing_s between two moving rows is the simulated step generator run dry (a
+        board short of CPU on a busy machine); no move GRBL plans stands that long.
+        """
+        samples = self.samples()
+        t, xy, down = samples[:, 0], samples[:, 1:3], samples[:, 3] > 0
+        moved = np.flatnonzero(np.any(np.diff(xy, axis=0) != 0, axis=1))
+        total, pen_down = 0.0, 0
+        for before, after in zip(moved[:-1], moved[1:], strict=True):
+            spell = t[after] - t[before + 1]
+            gaps = np.diff(t[before + 1 : after + 1])
+            inside_block = not len(gaps) or gaps.max() < 2 * STEP_SAMPLE_S
+            if spell >= standing_s and inside_block:
+                total += float(spell)
+                pen_down += bool(down[before + 1 : after + 1].all())
+        return total, pen_down
+
     def pen_paths(self, steps_per_mm: float = 250.0) -> list[np.ndarray]:
         """Every pen-down path the firmware drew, (n, 2) machine mm, in drawing order.
 
