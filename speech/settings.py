@@ -128,7 +128,7 @@ class SpeechSettings:
         },
     )
     max_words_per_s: float = field(
-        default=8.0,
+        default=9.0,
         metadata={
             "doc": "more words than this per second of the visitor's voice (1..20) were not\n"
             "heard but guessed (a segment: per second of any voice under it)"
