@@ -54,7 +54,8 @@ if triton is not None:
         px = (tl.load(tx_ptr + pair) * TILE + k % TILE).to(tl.float32) + 0.5
         py = (tl.load(ty_ptr + pair) * TILE + k // TILE).to(tl.float32) + 0.5
         first = s * pieces
-        best = tl.full((PIX,), float("inf"), tl.float32)
+        # Loop-carried values keep one type: the pieces' (float32 in a drawing).
+        best = tl.full((PIX,), float("inf"), a_ptr.dtype.element_ty)
         arg = tl.zeros((PIX,), tl.int64) + first
         for m in range(0, pieces):
             i = first + m
