@@ -37,6 +37,8 @@ def setting(
     bounds = {k: v for k, v in zip(_BOUNDS, (gt, ge, lt, le), strict=True) if v is not None}
     metadata = {"doc": doc, "bounds": bounds}
     if factory is not None:
+        if default is not dataclasses.MISSING:
+            raise TypeError("a setting takes a default or a factory, not both")
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
 

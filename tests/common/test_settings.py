@@ -50,3 +50,8 @@ def test_the_written_config_states_each_keys_bounds() -> None:
     text = render_default_config()
     assert "(at least 1)\ndraw_queue_size = 2" in text.replace("\n# ", "\n")
     assert "(between 0 and 65535)\nstatus_port = 8765" in text
+
+
+def test_a_setting_with_both_a_default_and_a_factory_is_refused_at_declaration() -> None:
+    with pytest.raises(TypeError, match="a default or a factory, not both"):
+        setting("the doc by mistake in the default's place", factory=list)
