@@ -135,6 +135,7 @@ def bench_streaming(realtime_strokes: int) -> dict:
 
 # A plotter owner's GRBL: fast rates and accelerations, travel = A4 landscape plus margin.
 FIRMWARE_SETTINGS = {110: 6000, 111: 6000, 120: 400, 121: 400, 130: 310, 131: 220}
+FIRMWARE_STOP_DELAY_S = 0.025  # GRBL's default $1 (25 ms): held after each stop, not motion
 
 
 def bench_firmware(strokes: int) -> dict:
@@ -142,7 +143,8 @@ def bench_firmware(strokes: int) -> dict:
 
     Wall time against the firmware's own clock (first move to last; on a busy machine the
     simulated board runs slower than the wall) and against our estimate from the machine's
-    settings; the seconds its step generator stood dry mid-move (a simulated board short
+    settings, and its motion time (a block running) against our estimate's motion; the
+    seconds its step generator stood dry mid-move (a simulated board short
     of CPU; the driver restarts the cycle) and the estimate against its clock without
     them; recoveries; the most bytes we had unacknowledged; how often the planner ran dry
     with the pen down mid-stroke.
@@ -177,7 +179,11 @@ def bench_firmware(strokes: int) -> dict:
             firmware.kill()
         samples = firmware.samples()
         stalled_s, dry = firmware.standstills()
+        moving_s = firmware.moving_s()
     machine_s = float(samples[-1, 0] - samples[0, 0])
+    estimate = toolpath.stats.estimate
+    stop_s = 2 * len(toolpath.strokes) * FIRMWARE_STOP_DELAY_S
+    motion_s = estimate.draw_s + estimate.travel_s - stop_s
     return {
         "firmware_strokes": len(toolpath.strokes),
         "firmware_settings": {f"${k}": v for k, v in FIRMWARE_SETTINGS.items()},
@@ -185,6 +191,8 @@ def bench_firmware(strokes: int) -> dict:
         "firmware_machine_s": round(machine_s, 2),
         "firmware_estimate_s": round(result.estimated_s, 2),
         "firmware_stalled_s": round(stalled_s, 2),
+        "firmware_moving_s": round(moving_s, 2),
+        "estimate_motion_vs_moving": round(motion_s / moving_s - 1, 4),
         "estimate_vs_machine": round(result.estimated_s / machine_s - 1, 4),
         "estimate_vs_machine_without_stalls": round(
             result.estimated_s / (machine_s - stalled_s) - 1, 4

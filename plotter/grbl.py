@@ -229,8 +229,9 @@ class GrblDriver(Driver):
     def draw_stroke(self, points: np.ndarray) -> None:
         device = self.device_from_paper(points)
         travel, *drawing = stroke_gcode(device, self.settings, self._laser_mode)
-        # The pen goes down only once the carriage is confirmed at the stroke's start.
-        self.send_lines([travel, "$G"], until_marker=True)
+        # The pen goes down only once the carriage is confirmed at the stroke's start; the
+        # dwell makes `[GC:]` come when the travel ends, so one `?` normally confirms it.
+        self.send_lines([travel, "G4P0", "$G"], until_marker=True)
         self._confirm_at((float(device[0][0]), float(device[0][1])))
         lines: list[str] = []
         for k, line in enumerate(drawing):

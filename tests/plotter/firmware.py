@@ -236,6 +236,12 @@ class Firmware:
                 pen_down += bool(down[before + 1 : after + 1].all())
         return total, pen_down
 
+    def moving_s(self) -> float:
+        """Seconds of the firmware's clock with a move under way, standstills left out."""
+        t = self.samples()[:, 0]
+        steps = np.diff(t)
+        return float(steps[steps < 2 * STEP_SAMPLE_S].sum()) - self.standstills()[0]
+
     def pen_paths(self, steps_per_mm: float = 250.0) -> list[np.ndarray]:
         """Every pen-down path the firmware drew, (n, 2) machine mm, in drawing order.
 
