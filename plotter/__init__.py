@@ -12,7 +12,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "grbl": ["GrblDriver"],
         "hpgl": ["HpglDriver"],
         "job": ["JobFile", "JobResult", "PlotJob", "Progress", "Restart"],
-        "kinematics": ["TimeEstimate", "estimate_time"],
+        "kinematics": ["Kinematics", "TimeEstimate", "estimate_time"],
+        "machine": ["GRBL_DEFAULTS", "GrblMachine"],
         "link": ["PortInfo", "list_ports"],
         "settings": ["PlotterSettings"],
         "sim": [
