@@ -32,6 +32,7 @@ from dreamdraw.drawing import (
     DEFAULT_PENS,
     DrawSettings,
     augment,
+    clipdraw,
     draw,
     letterbox,
     load_clip,
@@ -307,6 +308,7 @@ def profile_case(settings: DrawSettings, clip) -> dict:
     Two draws differ by `progress_every` iterations (2 and 2 + progress_every); their
     difference is one progress period, so set-up and the final score cancel out.
     """
+    clipdraw.PAIR_BUFFER_ON_CPU = True  # count the step CUDA runs
     draw("warm up", dataclasses.replace(settings, iterations=1, prune=False), clip=clip)
     period = max(1, settings.progress_every)
     short, short_s = _draw_counts(settings, clip, 2)

@@ -58,6 +58,11 @@ _INIT_RADIUS = 0.1  # CLIPDraw: each control point moves up to ±5 % of the canv
 # to a hard choice. On the toy world, 0.5 beat 0.1 and 0.3 (judge top-1 0.53 / 0.43 / 0.50).
 _PEN_LR = 0.5
 NEGATIVE_WEIGHT = 0.3  # CLIPDraw: each negative prompt adds +0.3 cos to the loss
+# On the CPU a read waits for nothing (there is no device queue to drain) and a render
+# sized exactly, culled pairs dropped, does about half the rasterizer's work, so drawings
+# there use no pair buffer. bench.drawing --profile and the tests switch the buffer on
+# to see, on the CPU, the step CUDA runs.
+PAIR_BUFFER_ON_CPU = False
 
 
 @dataclass
@@ -290,7 +295,7 @@ def draw(
     n_iter = s.iterations
     period = max(1, s.progress_every)
     step_scores = torch.zeros(n_iter, device=device)  # read every `period` iterations
-    pair_buffer = PairBuffer()
+    pair_buffer = PairBuffer() if device.type != "cpu" or PAIR_BUFFER_ON_CPU else None
     samples = samples_for_bound(float(curvature_bound(params.points)))
     read_from = 0
     for it in range(n_iter):
@@ -329,16 +334,17 @@ def draw(
         if done % period and done != n_iter:
             continue
         # The one read of the period: its scores, the pairs needed, the curves' bend.
+        needed = pair_buffer.needed() if pair_buffer is not None else step_scores.new_zeros(())
         read = torch.cat(
             [
                 step_scores[read_from:done].double(),
-                pair_buffer.needed().double()[None],
+                needed.double()[None],
                 curvature_bound(params.points).double()[None],
             ]
         ).tolist()
-        period_scores, needed, bend = read[:-2], int(read[-2]), read[-1]
+        period_scores, bend = read[:-2], read[-1]
         read_from = done
-        if pair_buffer.fit(needed):
+        if pair_buffer is not None and pair_buffer.fit(int(read[-2])):
             log.warning("pair buffer grown to %d: recent steps lost ink", pair_buffer.capacity)
         samples = samples_for_bound(bend)
         score = period_scores[-1]

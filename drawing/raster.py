@@ -12,7 +12,7 @@ Pairs live in a buffer of fixed capacity with a mask (tiles culled or past the e
 masked, never compacted away), so on CUDA a render reads nothing back from the device:
 an optimisation passes a `PairBuffer` whose capacity grows by doubling when its caller
 reads how many pairs were needed (`PairBuffer.needed`, with the score, every N steps);
-a render without one sizes the buffer exactly (one read).
+a render without one sizes the buffer exactly and drops culled pairs (two reads).
 
 Two ways to combine strokes:
 - "ink": pen ink on white paper, order-free: paper x prod(1 - coverage x (1 - ink)).
@@ -125,11 +125,15 @@ class PairBuffer:
         self.peak = total if self.peak is None else torch.maximum(self.peak, total)
 
     def fit(self, needed: int) -> bool:
-        """Grow (by doubling) to at least twice `needed` pairs; True when it had to grow
-        because a render needed more than the capacity (so it lost ink)."""
+        """Size an empty buffer for `needed` pairs and a quarter more (in blocks of 1024);
+        double a used one until it has that room. True when a render needed more than
+        the capacity (so it lost ink)."""
         lost = needed > self.capacity
-        while self.capacity < 2 * needed:
-            self.capacity = max(64, 2 * self.capacity)
+        room = needed + needed // 4
+        if self.capacity == 0:
+            self.capacity = max(1024, -(-room // 1024) * 1024)
+        while self.capacity < room:
+            self.capacity *= 2
         return lost
 
     def needed(self) -> Tensor:
@@ -299,7 +303,7 @@ def _pairs(
     ordered: bool,
     buffer: PairBuffer | None = None,
 ) -> _Pairs | None:
-    """Coverage of every pixel near every stroke; None when there are no strokes.
+    """Coverage of every pixel near every stroke; None when no stroke reaches the canvas.
     `ordered`: live pairs sorted by tile, then stroke (for "over" compositing), then the
     padding."""
     points = strokes.points
@@ -313,6 +317,11 @@ def _pairs(
     stroke, tx, ty, live = _tile_pairs(
         a, b, valid, strokes.widths.detach(), height, width, tile, buffer
     )
+    if buffer is None:  # a single render: drop the culled pairs (reads how many are left)
+        keep = torch.nonzero(live).flatten()
+        if keep.numel() == 0:
+            return None
+        stroke, tx, ty, live = stroke[keep], tx[keep], ty[keep], live[keep]
     tile_id = torch.where(live, ty * tiles_x + tx, tiles_x * tiles_y)  # padding: its own tile
     if ordered:
         order = torch.argsort(tile_id * len(strokes) + stroke)

@@ -187,7 +187,11 @@ class _DeviceReads(torch.overrides.TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def test_a_drawing_step_reads_the_device_once_per_progress_period(clip):
+def test_a_drawing_step_reads_the_device_once_per_progress_period(clip, monkeypatch):
+    from dreamdraw.drawing import clipdraw
+
+    monkeypatch.setattr(clipdraw, "PAIR_BUFFER_ON_CPU", True)  # the step CUDA runs
+
     def reads(iterations: int, mode: str) -> int:
         run = settings(
             mode=mode, strokes=8, iterations=iterations, augmentations=2, prune=False,

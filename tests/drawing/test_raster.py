@@ -159,7 +159,7 @@ def test_a_render_in_a_roomy_pair_buffer_matches_the_exact_render():
         assert torch.allclose(got, exact, atol=1e-12), mode
 
 
-def test_a_full_pair_buffer_drops_ink_until_it_grows_by_doubling_to_what_was_needed():
+def test_a_full_pair_buffer_drops_ink_until_it_doubles_past_what_was_needed():
     from dreamdraw.drawing.raster import PairBuffer
 
     strokes = random_strokes(12, 40, seed=5, rgba=True)
@@ -170,7 +170,7 @@ def test_a_full_pair_buffer_drops_ink_until_it_grows_by_doubling_to_what_was_nee
     needed = int(small.needed())
     assert needed > 8
     assert small.fit(needed) is True  # it had lost ink
-    assert small.capacity >= 2 * needed and small.capacity & (small.capacity - 1) == 0
+    assert small.capacity >= needed * 1.25 and small.capacity in (8 * 2**k for k in range(20))
     regrown = rasterize(strokes, 40, 40, mode="over", samples=6, tile=8, buffer=small)
     assert torch.allclose(regrown, exact, atol=1e-12)
     assert small.fit(int(small.needed())) is False
@@ -182,4 +182,4 @@ def test_the_first_render_in_an_empty_pair_buffer_sizes_it_with_room_to_spare():
     strokes = random_strokes(6, 32, seed=6)
     buffer = PairBuffer()
     rasterize(strokes, 32, 32, samples=6, tile=8, buffer=buffer)
-    assert buffer.capacity >= 2 * int(buffer.needed()) > 0
+    assert buffer.capacity >= 1.25 * int(buffer.needed()) > 0
