@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from dreamdraw.paper import Paper, PaperError, parse_paper
 from dreamdraw.plotter.errors import PlotterError
+from dreamdraw.settings import check_bounds, setting
 
 __all__ = ["PlotterSettings"]
 
@@ -16,18 +17,15 @@ class PlotterSettings:
     """The pen plotter: paper, toolpath planning, kinematics, and each protocol's options."""
 
     # -- the machine ---------------------------------------------------------------
-    device: Literal["grbl", "axidraw", "hpgl"] = field(
-        default="grbl",
-        metadata={"doc": "protocol: grbl (G-code), axidraw (EiBotBoard) or hpgl"},
+    device: Literal["grbl", "axidraw", "hpgl"] = setting(
+        "grbl", "protocol: grbl (G-code), axidraw (EiBotBoard) or hpgl"
     )
-    port: str | None = field(
-        default=None,
-        metadata={
-            "doc": "serial port (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port);\n"
-            "`dreamdraw plotter ports` lists ports"
-        },
+    port: str | None = setting(
+        None,
+        "serial port (/dev/ttyUSB0, COM3) or pyserial URL (socket://host:port);\n"
+        "`dreamdraw plotter ports` lists ports",
     )
-    baud: int = field(default=115200, metadata={"doc": "serial speed (HPGL plotters: often 9600)"})
+    baud: int = setting(115200, "serial speed (HPGL plotters: often 9600)", gt=0)
 
     # -- paper and layout ----------------------------------------------------------
     paper: str = field(
@@ -41,186 +39,112 @@ class PlotterSettings:
         default="landscape",
         metadata={"doc": "how a named paper size lies on the plotter", "from": "paper.orientation"},
     )
-    margin_mm: float = field(default=10.0, metadata={"doc": "blank border kept on every side"})
-    fit: Literal["page", "content", "none"] = field(
-        default="page",
-        metadata={
-            "doc": "page: scale the SVG's page into the margins; content: scale the drawn\n"
-            "lines' bounds; none: plot at the SVG's own size (error if it does not fit)"
-        },
+    margin_mm: float = setting(10.0, "blank border kept on every side", ge=0)
+    fit: Literal["page", "content", "none"] = setting(
+        "page",
+        "page: scale the SVG's page into the margins; content: scale the drawn\n"
+        "lines' bounds; none: plot at the SVG's own size (error if it does not fit)",
     )
-    rotate: Literal["auto", "never", "always"] = field(
-        default="auto",
-        metadata={"doc": "turn the drawing 90 degrees: auto (when that fits the paper better)"},
+    rotate: Literal["auto", "never", "always"] = setting(
+        "auto", "turn the drawing 90 degrees: auto (when that fits the paper better)"
     )
-    tolerance_mm: float = field(
-        default=0.1, metadata={"doc": "curves are flattened to lines within this distance"}
+    tolerance_mm: float = setting(0.1, "curves are flattened to lines within this distance", gt=0)
+    merge_tolerance_mm: float = setting(
+        0.05, "lines whose ends are this close are joined into one", ge=0
     )
-    merge_tolerance_mm: float = field(
-        default=0.05, metadata={"doc": "lines whose ends are this close are joined into one"}
+    min_stroke_mm: float = setting(
+        0.2, "strokes shorter than this are below what the pen can draw", ge=0
     )
-    min_stroke_mm: float = field(
-        default=0.2,
-        metadata={"doc": "strokes shorter than this are below what the pen can draw"},
+    short_strokes: Literal["drop", "keep"] = setting(
+        "drop", "drop strokes shorter than min_stroke_mm, or keep them (and count them)"
     )
-    short_strokes: Literal["drop", "keep"] = field(
-        default="drop",
-        metadata={"doc": "drop strokes shorter than min_stroke_mm, or keep them (and count them)"},
+    ordering: Literal["ours", "vpype", "none"] = setting(
+        "ours",
+        "stroke order: ours (greedy + 2-opt/or-opt), vpype (merge + linesort),\nnone (as drawn)",
     )
-    ordering: Literal["ours", "vpype", "none"] = field(
-        default="ours",
-        metadata={
-            "doc": "stroke order: ours (greedy + 2-opt/or-opt), vpype (merge + linesort),\n"
-            "none (as drawn)"
-        },
-    )
-    optimize_time_s: float = field(
-        default=0.3, metadata={"doc": "time the 2-opt/or-opt pass may take per drawing"}
-    )
+    optimize_time_s: float = setting(0.3, "time the 2-opt/or-opt pass may take per drawing", ge=0)
 
     # -- kinematics (time estimate) ------------------------------------------------
-    draw_speed_mm_s: float = field(default=50.0, metadata={"doc": "pen-down feed rate"})
-    travel_speed_mm_s: float = field(
-        default=150.0, metadata={"doc": "pen-up travel speed (GRBL: match $110/$111)"}
-    )
-    acceleration_mm_s2: float = field(default=1000.0, metadata={"doc": "acceleration"})
-    junction_deviation_mm: float = field(
-        default=0.01, metadata={"doc": "cornering tolerance (GRBL's $11)"}
-    )
-    pen_up_delay_s: float = field(
-        default=0.15, metadata={"doc": "time the pen takes to lift (dwell after pen up)"}
-    )
-    pen_down_delay_s: float = field(
-        default=0.15, metadata={"doc": "time the pen takes to touch down (dwell after pen down)"}
+    draw_speed_mm_s: float = setting(50.0, "pen-down feed rate", gt=0)
+    travel_speed_mm_s: float = setting(150.0, "pen-up travel speed (GRBL: match $110/$111)", gt=0)
+    acceleration_mm_s2: float = setting(1000.0, "acceleration", gt=0)
+    junction_deviation_mm: float = setting(0.01, "cornering tolerance (GRBL's $11)", ge=0)
+    pen_up_delay_s: float = setting(0.15, "time the pen takes to lift (dwell after pen up)", ge=0)
+    pen_down_delay_s: float = setting(
+        0.15, "time the pen takes to touch down (dwell after pen down)", ge=0
     )
 
     # -- streaming -----------------------------------------------------------------
-    pen_change: Literal["prompt", "device"] = field(
-        default="prompt",
-        metadata={
-            "doc": "prompt: pause and ask the attendant to change pens; device: the plotter\n"
-            "selects pens itself (HPGL carousel)"
-        },
+    pen_change: Literal["prompt", "device"] = setting(
+        "prompt",
+        "prompt: pause and ask the attendant to change pens; device: the plotter\n"
+        "selects pens itself (HPGL carousel)",
     )
-    reply_timeout_s: float = field(
-        default=5.0,
-        metadata={"doc": "a controller silent (no reply, no status) this long has faulted"},
+    reply_timeout_s: float = setting(
+        5.0, "a controller silent (no reply, no status) this long has faulted", gt=0
     )
-    connect_timeout_s: float = field(
-        default=5.0, metadata={"doc": "how long to wait for the controller after opening the port"}
+    connect_timeout_s: float = setting(
+        5.0, "how long to wait for the controller after opening the port", gt=0
     )
-    reconnect_timeout_s: float = field(
-        default=30.0,
-        metadata={"doc": "after a fault, how long to keep trying to reach the controller again"},
+    reconnect_timeout_s: float = setting(
+        30.0, "after a fault, how long to keep trying to reach the controller again", ge=0
     )
-    max_restarts: int = field(
-        default=10, metadata={"doc": "faults a job survives before it stops with an error"}
-    )
+    max_restarts: int = setting(10, "faults a job survives before it stops with an error", ge=0)
 
     # -- GRBL ----------------------------------------------------------------------
-    grbl_pen_up: str = field(
-        default="M5",
-        metadata={"doc": "G-code that lifts the pen (servo: M5 or M3 S..; Z axis: G0 Z5)"},
+    grbl_pen_up: str = setting(
+        "M5", "G-code that lifts the pen (servo: M5 or M3 S..; Z axis: G0 Z5)"
     )
-    grbl_pen_down: str = field(
-        default="M3 S1000",
-        metadata={"doc": "G-code that lowers the pen (servo: M3 S..; Z axis: G1 Z0 F600)"},
+    grbl_pen_down: str = setting(
+        "M3 S1000", "G-code that lowers the pen (servo: M3 S..; Z axis: G1 Z0 F600)"
     )
-    grbl_streaming: Literal["counting", "send-response"] = field(
-        default="counting",
-        metadata={
-            "doc": "counting: keep the 127-byte receive buffer full (fast);\n"
-            "send-response: one line at a time (slow, for unreliable links)"
-        },
+    grbl_streaming: Literal["counting", "send-response"] = setting(
+        "counting",
+        "counting: keep the 127-byte receive buffer full (fast);\n"
+        "send-response: one line at a time (slow, for unreliable links)",
     )
-    grbl_rx_buffer: int = field(
-        default=128, metadata={"doc": "the controller's receive buffer (GRBL: 128, 127 usable)"}
+    grbl_rx_buffer: int = setting(
+        128, "the controller's receive buffer (GRBL: 128, 127 usable)", ge=16
     )
-    grbl_homing: bool = field(
-        default=False,
-        metadata={
-            "doc": "the machine has limit switches ($22=1): home with $H on connect and\n"
-            "after an alarm, instead of unlocking with $X"
-        },
+    grbl_homing: bool = setting(
+        False,
+        "the machine has limit switches ($22=1): home with $H on connect and\n"
+        "after an alarm, instead of unlocking with $X",
     )
-    grbl_invert_y: bool = field(
-        default=True,
-        metadata={"doc": "machine Y points up (origin at the paper's bottom-left corner)"},
+    grbl_invert_y: bool = setting(
+        True, "machine Y points up (origin at the paper's bottom-left corner)"
     )
-    status_interval_s: float = field(
-        default=0.5,
-        metadata={"doc": "poll the controller's status (?) this often when it is quiet"},
+    status_interval_s: float = setting(
+        0.5, "poll the controller's status (?) this often when it is quiet", gt=0
     )
 
     # -- AxiDraw / EiBotBoard ------------------------------------------------------
-    ebb_steps_per_mm: float = field(
-        default=80.0, metadata={"doc": "motor steps per mm at 1/16 microstepping"}
+    ebb_steps_per_mm: float = setting(80.0, "motor steps per mm at 1/16 microstepping", gt=0)
+    ebb_pen_up_position: int = setting(16000, "servo position for pen up (SC,4; units of 83.3 ns)")
+    ebb_pen_down_position: int = setting(
+        12000, "servo position for pen down (SC,5; units of 83.3 ns)"
     )
-    ebb_pen_up_position: int = field(
-        default=16000, metadata={"doc": "servo position for pen up (SC,4; units of 83.3 ns)"}
+    ebb_geometry: Literal["corexy", "direct"] = setting(
+        "corexy", "corexy: AxiDraw (XM moves); direct: one motor per axis (SM moves)"
     )
-    ebb_pen_down_position: int = field(
-        default=12000, metadata={"doc": "servo position for pen down (SC,5; units of 83.3 ns)"}
+    ebb_max_step_rate: float = setting(
+        25000.0, "steps per second a move may ask of either motor", gt=0
     )
-    ebb_geometry: Literal["corexy", "direct"] = field(
-        default="corexy",
-        metadata={"doc": "corexy: AxiDraw (XM moves); direct: one motor per axis (SM moves)"},
-    )
-    ebb_max_step_rate: float = field(
-        default=25000.0, metadata={"doc": "steps per second a move may ask of either motor"}
-    )
-    ebb_max_move_ms: int = field(
-        default=1000, metadata={"doc": "moves longer than this are split (keeps abort quick)"}
+    ebb_max_move_ms: int = setting(
+        1000, "moves longer than this are split (keeps abort quick)", ge=2
     )
 
     # -- HPGL ----------------------------------------------------------------------
-    hpgl_flow_control: Literal["escb", "xonxoff"] = field(
-        default="escb",
-        metadata={"doc": "escb: ask the free buffer (ESC.B) before each block; xonxoff: obey XOFF"},
+    hpgl_flow_control: Literal["escb", "xonxoff"] = setting(
+        "escb", "escb: ask the free buffer (ESC.B) before each block; xonxoff: obey XOFF"
     )
-    hpgl_units_per_mm: float = field(default=40.0, metadata={"doc": "plotter units per mm"})
+    hpgl_units_per_mm: float = setting(40.0, "plotter units per mm", gt=0)
 
     def __post_init__(self) -> None:
-        positive = (
-            "tolerance_mm",
-            "draw_speed_mm_s",
-            "travel_speed_mm_s",
-            "acceleration_mm_s2",
-            "reply_timeout_s",
-            "connect_timeout_s",
-            "status_interval_s",
-            "ebb_steps_per_mm",
-            "ebb_max_step_rate",
-            "hpgl_units_per_mm",
-            "baud",
-        )
-        for name in positive:
-            if not getattr(self, name) > 0:
-                raise PlotterError(f"plotter.{name} must be positive, got {getattr(self, name)}")
-        non_negative = (
-            "margin_mm",
-            "merge_tolerance_mm",
-            "min_stroke_mm",
-            "optimize_time_s",
-            "junction_deviation_mm",
-            "pen_up_delay_s",
-            "pen_down_delay_s",
-            "reconnect_timeout_s",
-            "max_restarts",
-        )
-        for name in non_negative:
-            if getattr(self, name) < 0:
-                raise PlotterError(
-                    f"plotter.{name} must not be negative, got {getattr(self, name)}"
-                )
-        if self.grbl_rx_buffer < 16:
-            raise PlotterError(
-                f"plotter.grbl_rx_buffer must be at least 16, got {self.grbl_rx_buffer}"
-            )
-        if self.ebb_max_move_ms < 2:
-            raise PlotterError(
-                f"plotter.ebb_max_move_ms must be at least 2, got {self.ebb_max_move_ms}"
-            )
+        try:
+            check_bounds(self)
+        except ValueError as exc:
+            raise PlotterError(f"plotter.{exc}") from None
 
     def sheet(self) -> Paper:
         """The sheet on the plotter (mm), from `paper` and `orientation`."""
