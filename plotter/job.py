@@ -19,6 +19,7 @@ from dreamdraw.plotter.kinematics import Kinematics
 from dreamdraw.plotter.machine import GrblMachine
 from dreamdraw.plotter.settings import PlotterSettings
 from dreamdraw.plotter.toolpath import PenInfo, Toolpath
+from dreamdraw.vocabulary import format_tag
 
 __all__ = ["JobFile", "JobResult", "PlotJob", "Progress", "Restart"]
 
@@ -72,7 +73,7 @@ class JobFile:
     any moment resumes at the first stroke not confirmed.
     """
 
-    FORMAT = "dreamdraw.plotjob/1"
+    FORMAT = format_tag("plotjob")
 
     def __init__(self, path: Path, header: dict[str, Any], done: set[int]) -> None:
         self.path = path

@@ -28,6 +28,7 @@ from dreamdraw.plotter.ordering import (
     vpype_merge_lines,
 )
 from dreamdraw.plotter.settings import PlotterSettings
+from dreamdraw.vocabulary import format_tag, untag
 
 # CSS pixels (vpype's unit) per millimetre.
 MM: float = vp.convert_length("1mm")
@@ -174,7 +175,7 @@ class Toolpath:
     # -- JSON ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": "dreamdraw.toolpath/1",
+            "format": format_tag("toolpath"),
             "sheet": asdict(self.sheet),
             "pens": [asdict(p) for p in self.pens],
             "home": list(self.home),
@@ -190,8 +191,7 @@ class Toolpath:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Toolpath:
-        if data.get("format") != "dreamdraw.toolpath/1":
-            raise PlotterError("not a dreamdraw toolpath (missing format 'dreamdraw.toolpath/1')")
+        data = untag(data, "toolpath", PlotterError)
         try:
             return cls(
                 sheet=Paper(**data["sheet"]),
@@ -212,9 +212,10 @@ class Toolpath:
     @classmethod
     def from_json(cls, text: str) -> Toolpath:
         try:
-            return cls.from_dict(json.loads(text))
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise PlotterError(f"toolpath JSON is malformed: {exc}") from None
+        return cls.from_dict(data)
 
 
 def machine_home(settings: PlotterSettings, sheet: Paper) -> tuple[float, float]:
