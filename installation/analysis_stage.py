@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -13,12 +12,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 from dreamdraw.analysis import (
     AnalysisError,
     AnalysisSettings,
     PairAnalysis,
-    analyse_pair,
     kmeans_report,
 )
 from dreamdraw.analysis.clusters import ClusterEvidence
@@ -32,6 +29,7 @@ from dreamdraw.installation.reanalysis import (
     AnalysisEngine,
     LocalEngine,
     PairResult,
+    analyse_with_figures,
     analysis_fingerprint,
     reanalyse,
 )
@@ -68,22 +66,7 @@ def analyse_and_store(
 ) -> PairAnalysis:
     """Analyse the pair (the transcript's English against the drawing), attach the result,
     the cluster with its evidence and the figures (PNG) to the archive record."""
-    logprobs = [s.avg_logprob for s in transcript.segments]
-    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-        result = analyse_pair(
-            transcript.prompt,
-            drawing,
-            clip,
-            settings,
-            out_dir=tmp if settings.figures else None,
-            speech_logprob=float(np.mean(logprobs)) if logprobs else None,
-            translated=transcript.language not in (None, "en"),
-        )
-        figures = {
-            Path(name).stem[:48]: (Path(tmp) / name).read_bytes()
-            for name in result.figures
-            if (Path(tmp) / name).is_file()
-        }
+    result, figures = analyse_with_figures(drawing, transcript, clip, settings, work_dir)
     stamp = {"version": ANALYSIS_VERSION, "fingerprint": analysis_fingerprint(settings)}
     archive.attach_analysis(
         record_id,

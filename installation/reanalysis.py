@@ -27,14 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from dreamdraw.analysis import AnalysisSettings
+    from dreamdraw.analysis import AnalysisSettings, PairAnalysis
     from dreamdraw.archive import Archive, Record
-    from dreamdraw.drawing import ClipModel
+    from dreamdraw.drawing import ClipModel, Drawing
+    from dreamdraw.speech import Transcript
 
 __all__ = [
     "ANALYSIS_VERSION",
     "AnalysisEngine",
     "LocalEngine",
+    "analyse_with_figures",
     "PairJob",
     "PairResult",
     "analyse_job",
@@ -125,13 +127,43 @@ def run_stamp(record: Record) -> dict[str, Any]:
     return stamp if isinstance(stamp, dict) else {}
 
 
+def analyse_with_figures(
+    drawing: Drawing,
+    transcript: Transcript,
+    clip: ClipModel,
+    settings: AnalysisSettings,
+    work_dir: Path | None = None,
+) -> tuple[PairAnalysis, dict[str, bytes]]:
+    """The suite on one pair (the transcript's English against the drawing), and its figures
+    as PNG bytes by name (none when settings.figures is off); the show and re-analysis share it."""
+    import numpy as np
+    from dreamdraw.analysis import analyse_pair
+
+    logprobs = [s.avg_logprob for s in transcript.segments]
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        result = analyse_pair(
+            transcript.prompt,
+            drawing,
+            clip,
+            settings,
+            out_dir=tmp if settings.figures else None,
+            speech_logprob=float(np.mean(logprobs)) if logprobs else None,
+            translated=transcript.language not in (None, "en"),
+        )
+        figures = {
+            Path(name).stem[:48]: (Path(tmp) / name).read_bytes()
+            for name in result.figures
+            if (Path(tmp) / name).is_file()
+        }
+    return result, figures
+
+
 def analyse_job(
     job: PairJob, clip: ClipModel, settings: AnalysisSettings, work_dir: Path | None = None
 ) -> PairResult:
     """Analyse one pair (the transcript's English against the drawing); errors a pair can cause
     (unreadable drawing or transcript, blank drawing, empty dream) become `PairResult.error`."""
-    import numpy as np
-    from dreamdraw.analysis import AnalysisError, analyse_pair
+    from dreamdraw.analysis import AnalysisError
     from dreamdraw.drawing import Drawing, DrawingError
     from dreamdraw.speech import SpeechError, Transcript
 
@@ -139,22 +171,7 @@ def analyse_job(
     try:
         drawing = Drawing.from_json(json.dumps(job.drawing))
         transcript = Transcript.from_json(json.dumps(job.transcript))
-        logprobs = [s.avg_logprob for s in transcript.segments]
-        with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-            result = analyse_pair(
-                transcript.prompt,
-                drawing,
-                clip,
-                settings,
-                out_dir=tmp if settings.figures else None,
-                speech_logprob=float(np.mean(logprobs)) if logprobs else None,
-                translated=transcript.language not in (None, "en"),
-            )
-            figures = {
-                Path(name).stem[:48]: (Path(tmp) / name).read_bytes()
-                for name in result.figures
-                if (Path(tmp) / name).is_file()
-            }
+        result, figures = analyse_with_figures(drawing, transcript, clip, settings, work_dir)
     except (DrawingError, SpeechError, AnalysisError, ValueError, KeyError, TypeError) as exc:
         error = " ".join(str(exc).split()) or type(exc).__name__
         return PairResult(job.id, error=error, seconds=time.perf_counter() - started)
