@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
 import threading
 import time
 from typing import Any
 
+import numpy as np
 import uvicorn
+from dreamdraw.analysis.clusters import ClusterEvidence
+from dreamdraw.analysis.interactions import InteractionResult
 from dreamdraw.archive import Archive, Record
 from PIL import Image, ImageDraw
 
@@ -117,3 +121,42 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def fixlip(r2: float | None, budget: int = 4096, p: float = 0.5) -> dict[str, Any]:
+    """A FIXLIP result as the analysis suite stores it (InteractionResult.to_dict())."""
+    n = 4
+    return InteractionResult(
+        player_names=["p0", "p1", "whale", "Berlin"],
+        p=p,
+        order=2,
+        intercept=0.1,
+        first_order=np.zeros(n),
+        summary=np.zeros(n),
+        interactions=np.zeros((n, n)),
+        n_image=2,
+        grid=(1, 2),
+        budget=budget,
+        r2=r2,
+    ).to_dict()
+
+
+def evidence(**changes: Any) -> dict[str, Any]:
+    """Cluster evidence as the analysis stage stores it (dataclasses.asdict)."""
+    measured = ClusterEvidence(
+        cosine=0.2712,
+        rank=4,
+        n_distractors=30,
+        margin=-0.0123,
+        writing_share=0.07,
+        typography=0.18,
+        entropy=0.61,
+        best_distractor="a wall over Berlin",
+        best_other="a bird",
+        best_other_margin=0.004,
+        main_word=None,
+        main_word_top=False,
+        speech_logprob=None,
+        translated=True,
+    )
+    return {**dataclasses.asdict(measured), **changes}

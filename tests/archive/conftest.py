@@ -14,8 +14,11 @@ from typing import Any
 import psycopg
 import pytest
 from dreamdraw.archive import Archive, open_archive
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.archive.archive_samples import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -89,3 +92,17 @@ def any_archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Arch
         archive = open_archive(url, blob_dir=tmp_path / "blobs")
     yield archive
     archive.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (never a browser Playwright fetched)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()

@@ -3,33 +3,16 @@ under test-artifacts/, no sideways scrolling, figures at full width, one designe
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dreamdraw.analysis.clusters import ClusterEvidence
 from dreamdraw.archive import Archive, Record, create_app
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.archive.archive_samples import LiveServer, add_dream, drawing_png
-from tests.archive.test_archive_pages import fixlip
+from tests.archive.archive_samples import LiveServer, add_dream, drawing_png, evidence, fixlip
 
-CHROMIUM = Path("/usr/bin/chromium")
 WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -52,29 +35,13 @@ def whale(sqlite_archive: Archive) -> Record:
         language="de",
         english="a whale flew over Berlin and sang the names of all the streets",
     )
-    evidence = ClusterEvidence(
-        cosine=0.2712,
-        rank=4,
-        n_distractors=30,
-        margin=-0.0123,
-        writing_share=0.07,
-        typography=0.18,
-        entropy=0.61,
-        best_distractor="a wall over Berlin",
-        best_other="a bird",
-        best_other_margin=0.004,
-        main_word="whale",
-        main_word_top=False,
-        speech_logprob=-0.31,
-        translated=True,
-    )
     record = sqlite_archive.attach_analysis(
         record.id,
         {"model_id": "ViT-B-32", "model_is_random": False, "fixlip": fixlip(-1.43, 32768)},
         cluster="lost_in_translation",
         confidence=0.64,
         rationale="The drawing scores higher for 'wall' than for 'whale': a homophone.",
-        evidence=dataclasses.asdict(evidence),
+        evidence=evidence(main_word="whale", speech_logprob=-0.31),
         clip_score=0.27,
         figures={
             "fixlip_words": drawing_png(40, size=(1500, 600)),
