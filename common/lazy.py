@@ -8,10 +8,28 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["lazy_exports"]
+
+
+class _Package(types.ModuleType):
+    """A package whose exported names win over its submodules of the same name.
+
+    Importing `pkg.augment` binds the module to `pkg.augment`; where the package exports a
+    function `augment` (from that module), the function stays what `pkg.augment` means.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and value.__name__ == f"{self.__name__}.{name}"
+            and name in vars(self).get("__all__", ())
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
 
 
 def lazy_exports(
@@ -22,6 +40,7 @@ def lazy_exports(
     Module names are relative to the package (`"clip"` for `dreamdraw.drawing.clip`).
     """
     owner = {name: module for module, names in exports.items() for name in names}
+    sys.modules[package].__class__ = _Package
 
     def __getattr__(name: str) -> Any:
         module = owner.get(name)
