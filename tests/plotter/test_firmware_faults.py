@@ -43,11 +43,12 @@ def _when(condition, action) -> threading.Thread:
 def _assert_each_stroke_drawn_once_but_the_interrupted(
     toolpath: Toolpath, driver: GrblDriver, paths: list[np.ndarray], interrupted: set[int]
 ) -> None:
-    """Every stroke drawn whole, nothing else drawn, and only interrupted strokes twice."""
+    """Every stroke drawn whole, and beyond that only the interrupted strokes: drawn twice, or
+    the fragment a fault cut short left on the paper (at most one per interrupted stroke)."""
     report = compare_trace(toolpath, [driver.paper_from_device(p) for p in paths], 0.05)
     assert all(report.complete), report.summary()
     assert set(report.drawn_more_than_once) <= interrupted, report.summary()
-    assert not report.extra, report.summary()
+    assert len(report.extra) <= len(interrupted), report.summary()
 
 
 def test_the_port_vanishing_mid_job_stops_it_and_resume_finishes_the_drawing(
