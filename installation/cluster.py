@@ -89,6 +89,7 @@ class RayEngine:
         self.cache_dir = str(cache_dir) if cache_dir else None
         self.actors: list[Any] = []
         self.lost_workers = 0
+        self.batches_sent: list[int] = []  # per worker, since the actors started
         self._started_ray = False
 
     def __enter__(self) -> RayEngine:
@@ -143,6 +144,7 @@ class RayEngine:
         self.actors = [
             actor_class.remote(self.settings, self.cache_dir) for _ in range(max(1, count))
         ]
+        self.batches_sent = [0] * len(self.actors)
 
     def worker_pids(self) -> list[int]:
         """The process id of each worker, in actor order (waits until they have started)."""
@@ -183,15 +185,17 @@ class RayEngine:
             return (batch, 0) if batch else None
 
         while True:
-            for index in sorted(range(len(self.actors)), key=load.__getitem__):
-                while available[index] and load[index] < BATCHES_IN_FLIGHT:
-                    item = next_batch()
-                    if item is None:
-                        break
-                    batch, lost = item
-                    ref = self.actors[index].analyse.remote(batch)
-                    in_flight[ref] = (index, batch, lost)
-                    load[index] += 1
+            # One batch at a time to the least loaded worker, so every worker gets work
+            # before any gets a second batch.
+            while (index := self._least_loaded(load, available)) >= 0:
+                item = next_batch()
+                if item is None:
+                    break
+                batch, lost = item
+                ref = self.actors[index].analyse.remote(batch)
+                in_flight[ref] = (index, batch, lost)
+                load[index] += 1
+                self.batches_sent[index] += 1
             if not in_flight and not pings:
                 if retries or not exhausted:
                     raise ClusterError("every Ray worker was lost; see the Ray logs (ray status)")
@@ -226,6 +230,12 @@ class RayEngine:
                             retries.append(([job], lost + 1))
                     continue
                 yield from results
+
+    @staticmethod
+    def _least_loaded(load: list[int], available: list[bool]) -> int:
+        """The available worker with the fewest batches in flight (below the cap), or -1."""
+        free = [i for i, n in enumerate(load) if available[i] and n < BATCHES_IN_FLIGHT]
+        return min(free, key=load.__getitem__, default=-1)
 
     def draw_unordered(self, jobs: Iterable[DrawJob]) -> Iterator[tuple[DrawJob, str]]:
         """Draw each job as a Ray task (retried on another worker when its worker is lost)

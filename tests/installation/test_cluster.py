@@ -97,6 +97,14 @@ def test_results_on_ray_are_those_of_the_single_process_path(engine, tmp_path):
             assert stored["evidence"] == pytest.approx(here.analysis["evidence"], abs=1e-5)
 
 
+def test_every_worker_gets_a_batch_before_any_gets_a_second(engine, tmp_path):
+    before = list(engine.batches_sent)
+    with an_archive(tmp_path / "data", DREAMS[:2]) as archive:
+        analyse_archive(archive, None, SETTINGS, tmp_path, everything=True, engine=engine)
+    # batch_size 1: two pairs are one batch for each worker, not two for the first
+    assert [n - b for n, b in zip(engine.batches_sent, before)] == [1, 1]
+
+
 def test_a_corrupt_drawing_is_recorded_as_failed_and_the_rest_are_analysed(engine, tmp_path):
     with an_archive(tmp_path / "data", DREAMS[:2]) as archive:
         broken = archive.add(transcript={"text": "?"}, drawing={"strokes": "?"}, venue="test")
