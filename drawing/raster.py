@@ -258,6 +258,18 @@ def _nearest_piece(pixels: Tensor, a: Tensor, b: Tensor, valid: Tensor, stroke: 
     return out
 
 
+def _triton_module(device: torch.device, tile: int):
+    """The Triton kernels' module where they run (CUDA, or as chosen by
+    DREAMDRAW_RASTER_KERNEL) for this tile size, else None."""
+    wanted = os.environ.get("DREAMDRAW_RASTER_KERNEL", "auto")
+    if wanted == "triton" or (wanted == "auto" and device.type == "cuda"):
+        from dreamdraw.drawing import triton_raster  # imports Triton: only when asked
+
+        if triton_raster.kernel_enabled(device) and tile * tile & (tile * tile - 1) == 0:
+            return triton_raster
+    return None
+
+
 def _nearest(
     pixels: Tensor,
     a: Tensor,
@@ -268,33 +280,33 @@ def _nearest(
     ty: Tensor,
     tile: int,
 ) -> Tensor:
-    """`_nearest_piece`, by the Triton kernel where it runs (CUDA, or as chosen by
-    DREAMDRAW_RASTER_KERNEL), else in PyTorch."""
-    wanted = os.environ.get("DREAMDRAW_RASTER_KERNEL", "auto")
-    if wanted == "triton" or (wanted == "auto" and pixels.device.type == "cuda"):
-        from dreamdraw.drawing import triton_raster  # imports Triton: only when asked
-
-        if triton_raster.kernel_enabled(pixels.device) and tile * tile & (tile * tile - 1) == 0:
-            found = triton_raster.nearest_piece(a, b, valid, stroke, tx, ty, tile)
-            if found is not None:
-                return found
+    """`_nearest_piece`, by the Triton kernel where it runs, else in PyTorch."""
+    kernels = _triton_module(pixels.device, tile)
+    if kernels is not None:
+        found = kernels.nearest_piece(a, b, valid, stroke, tx, ty, tile)
+        if found is not None:
+            return found
     return _nearest_piece(pixels, a, b, valid, stroke)
 
 
 @dataclass
-class _Pairs:
-    """Each (stroke, tile) pair's pixels, where they land in the padded image, and coverage."""
+class _Tiles:
+    """The flattened pieces and the (stroke, tile) pairs where ink may fall."""
 
+    a: Tensor  # [N, M, 2] piece starts, px (differentiable in the control points)
+    b: Tensor  # [N, M, 2] piece ends, px
+    valid: Tensor  # [N, M] pieces of a used segment
     stroke: Tensor  # [P] stroke of each pair
-    tile_id: Tensor  # [P] tile of each pair, row-major
-    flat_index: Tensor  # [P, T*T] pixel index into the padded image (hp * wp)
-    coverage: Tensor  # [P, T*T] in [0, 1], 0 for pairs that are not live
+    tx: Tensor  # [P] tile column
+    ty: Tensor  # [P] tile row
     live: Tensor  # [P] bool, pairs that hold ink (the rest are padding)
-    hp: int
-    wp: int
+    tile_id: Tensor  # [P] tile of each pair, row-major; tiles_x * tiles_y for padding
+    tiles_x: int
+    tiles_y: int
+    tile: int
 
 
-def _pairs(
+def _tiles(
     strokes: StrokeBatch,
     height: int,
     width: int,
@@ -302,12 +314,11 @@ def _pairs(
     tile: int,
     ordered: bool,
     buffer: PairBuffer | None = None,
-) -> _Pairs | None:
-    """Coverage of every pixel near every stroke; None when no stroke reaches the canvas.
+) -> _Tiles | None:
+    """The pairs to render; None when there are no strokes or none reaches the canvas.
     `ordered`: live pairs sorted by tile, then stroke (for "over" compositing), then the
     padding."""
     points = strokes.points
-    dtype, device = points.dtype, points.device
     tiles_x, tiles_y = -(-width // tile), -(-height // tile)
     if len(strokes) == 0:
         return None
@@ -326,58 +337,64 @@ def _pairs(
     if ordered:
         order = torch.argsort(tile_id * len(strokes) + stroke)
         stroke, tx, ty, live, tile_id = (v[order] for v in (stroke, tx, ty, live, tile_id))
+    return _Tiles(a, b, valid, stroke, tx, ty, live, tile_id, tiles_x, tiles_y, tile)
 
-    offs = torch.arange(tile, device=device, dtype=dtype) + 0.5
+
+@dataclass
+class _Pairs:
+    """Each (stroke, tile) pair's pixels, where they land in the padded image, and coverage."""
+
+    stroke: Tensor  # [P] stroke of each pair
+    tile_id: Tensor  # [P] tile of each pair, row-major
+    flat_index: Tensor  # [P, T*T] pixel index into the padded image (hp * wp)
+    coverage: Tensor  # [P, T*T] in [0, 1], 0 for pairs that are not live
+    live: Tensor  # [P] bool, pairs that hold ink (the rest are padding)
+    hp: int
+    wp: int
+
+
+def _pairs(tiles: _Tiles, widths: Tensor) -> _Pairs:
+    """Coverage of every pixel of every pair by its stroke (`widths` [N], px)."""
+    tile, stroke, tx, ty = tiles.tile, tiles.stroke, tiles.tx, tiles.ty
+    a, b = tiles.a, tiles.b
+    offs = torch.arange(tile, device=a.device, dtype=a.dtype) + 0.5
     grid = torch.stack(torch.meshgrid(offs, offs, indexing="xy"), dim=-1).reshape(-1, 2)  # [T*T, 2]
-    origin = torch.stack([tx, ty], dim=-1).to(dtype) * tile
+    origin = torch.stack([tx, ty], dim=-1).to(a.dtype) * tile
     pixels = origin[:, None, :] + grid[None]  # [P, T*T, 2]
-    wp = tiles_x * tile
+    wp = tiles.tiles_x * tile
     flat_index = ((ty * tile)[:, None] + grid[None, :, 1].long()) * wp + (
         (tx * tile)[:, None] + grid[None, :, 0].long()
     )  # [P, T*T] into the padded image
 
-    nearest = _nearest(pixels, a, b, valid, stroke, tx, ty, tile)
+    nearest = _nearest(pixels, a, b, tiles.valid, stroke, tx, ty, tile)
     pa = a.reshape(-1, 2)[nearest]
     pb = b.reshape(-1, 2)[nearest]
     d = _point_segment_distance(pixels, pa, pb)
-    coverage = _box_coverage(d, strokes.widths[stroke, None] / 2) * live[:, None]  # [P, T*T]
-    return _Pairs(stroke, tile_id, flat_index, coverage, live, tiles_y * tile, wp)
+    coverage = _box_coverage(d, widths[stroke, None] / 2) * tiles.live[:, None]  # [P, T*T]
+    return _Pairs(stroke, tiles.tile_id, flat_index, coverage, tiles.live, tiles.tiles_y * tile, wp)
 
 
-def _ink_log(strokes: StrokeBatch, pairs: _Pairs) -> Tensor:
+def _ink_log(colors: Tensor, pairs: _Pairs) -> Tensor:
     """Each pair-pixel's log transmittance [P, T*T, 3] for ink on paper."""
-    ink = strokes.colors[pairs.stroke, :3]
+    ink = colors[pairs.stroke, :3]
     factor = 1.0 - pairs.coverage[..., None] * (1.0 - ink[:, None, :])
     return torch.log(factor.clamp_min(1e-6))
 
 
-def rasterize(
-    strokes: StrokeBatch,
-    height: int,
-    width: int,
-    mode: Literal["ink", "over"] = "ink",
-    samples: int | None = None,
-    tile: int = TILE,
-    buffer: PairBuffer | None = None,
+def _render_torch(
+    tiles: _Tiles, widths: Tensor, colors: Tensor, height: int, width: int, mode: str
 ) -> Tensor:
-    """Render strokes to an RGB image [3, H, W] in [0, 1] on white, differentiable in
-    control points (px), widths (px) and colours.
-
-    `samples`: pieces per cubic segment (None: enough for 0.25 px, read from the device).
-    `buffer`: the pair buffer an optimisation keeps (None: sized exactly, one read)."""
-    if mode not in ("ink", "over"):
-        raise ValueError(f"unknown compositing mode {mode!r}")
-    dtype, device = strokes.points.dtype, strokes.points.device
-    pairs = _pairs(strokes, height, width, samples, tile, mode == "over", buffer)
-    if pairs is None:
-        return torch.ones(3, height, width, dtype=dtype, device=device)
+    """The PyTorch renderer (the CPU path, and the reference of the Triton kernels): the
+    pairs' coverage composited to RGB [3, H, W]; "over" needs `tiles` ordered."""
+    pairs = _pairs(tiles, widths)
+    dtype, device = colors.dtype, colors.device
     hp, wp = pairs.hp, pairs.wp
     flat = pairs.flat_index.reshape(-1)
     if mode == "ink":
         image = torch.zeros(hp * wp, 3, dtype=dtype, device=device)
-        image = torch.exp(image.index_add(0, flat, _ink_log(strokes, pairs).reshape(-1, 3)))
+        image = torch.exp(image.index_add(0, flat, _ink_log(colors, pairs).reshape(-1, 3)))
     else:
-        colors = strokes.colors[pairs.stroke]
+        colors = colors[pairs.stroke]
         alpha = (pairs.coverage * colors[:, None, 3]).clamp(max=1.0 - 1e-6)
         log_keep = torch.log1p(-alpha)  # [P, T*T]
         # Transmittance of everything drawn after each pair within its tile.
@@ -394,6 +411,38 @@ def rasterize(
     return image.reshape(hp, wp, 3)[:height, :width].permute(2, 0, 1)
 
 
+def rasterize(
+    strokes: StrokeBatch,
+    height: int,
+    width: int,
+    mode: Literal["ink", "over"] = "ink",
+    samples: int | None = None,
+    tile: int = TILE,
+    buffer: PairBuffer | None = None,
+) -> Tensor:
+    """Render strokes to an RGB image [3, H, W] in [0, 1] on white, differentiable in
+    control points (px), widths (px) and colours.
+
+    `samples`: pieces per cubic segment (None: enough for 0.25 px, read from the device).
+    `buffer`: the pair buffer an optimisation keeps (None: sized exactly, one read).
+    On CUDA one Triton kernel renders forward and one backward (`triton_raster`); the
+    PyTorch path runs elsewhere and wherever Triton does not."""
+    if mode not in ("ink", "over"):
+        raise ValueError(f"unknown compositing mode {mode!r}")
+    dtype, device = strokes.points.dtype, strokes.points.device
+    kernels = _triton_module(device, tile)
+    tiles = _tiles(
+        strokes, height, width, samples, tile, mode == "over" or kernels is not None, buffer
+    )
+    if tiles is None:
+        return torch.ones(3, height, width, dtype=dtype, device=device)
+    if kernels is not None:
+        image = kernels.render(tiles, strokes.widths, strokes.colors, height, width, mode)
+        if image is not None:
+            return image
+    return _render_torch(tiles, strokes.widths, strokes.colors, height, width, mode)
+
+
 def ink_layers(
     strokes: StrokeBatch, height: int, width: int, samples: int | None = None, tile: int = TILE
 ) -> Tensor:
@@ -401,14 +450,15 @@ def ink_layers(
     compositing: the image of any subset of the strokes is exp of the sum of its layers,
     so `rasterize(strokes.select(keep))` equals `exp(ink_layers(strokes)[keep].sum(0))`."""
     n = len(strokes)
-    pairs = _pairs(strokes, height, width, samples, tile, ordered=False)
+    tiles = _tiles(strokes, height, width, samples, tile, ordered=False)
     dtype, device = strokes.points.dtype, strokes.points.device
-    if pairs is None:
+    if tiles is None:
         return torch.zeros(n, 3, height, width, dtype=dtype, device=device)
+    pairs = _pairs(tiles, strokes.widths)
     hp, wp = pairs.hp, pairs.wp
     index = (pairs.stroke[:, None] * (hp * wp) + pairs.flat_index).reshape(-1)
     layers = torch.zeros(n * hp * wp, 3, dtype=dtype, device=device)
-    layers = layers.index_add(0, index, _ink_log(strokes, pairs).reshape(-1, 3))
+    layers = layers.index_add(0, index, _ink_log(strokes.colors, pairs).reshape(-1, 3))
     return layers.reshape(n, hp, wp, 3)[:, :height, :width].permute(0, 3, 1, 2)
 
 
