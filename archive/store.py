@@ -99,13 +99,15 @@ def open_archive(
     *,
     settings: ArchiveSettings | None = None,
     blob_dir: str | Path | None = None,
+    create: bool = True,
 ) -> Archive:
     """Open (creating and migrating as needed) the archive at `location`.
 
     `location` is a data directory (SQLite at `location/archive.db`, blobs under
     `location/blobs`, unless `settings.url`/`settings.blob_dir` say otherwise) or a
     database URL such as `postgresql+psycopg://user:pw@host/db` (then `blob_dir` or
-    `settings.blob_dir` says where the files go).
+    `settings.blob_dir` says where the files go). With `create=False` an archive that does
+    not exist yet is an ArchiveError instead of a new, empty one.
     """
     settings = settings or ArchiveSettings()
     location_text = str(location)
@@ -118,13 +120,33 @@ def open_archive(
             )
     else:
         data_dir = Path(location).expanduser()
+        if not create and not data_dir.is_dir():
+            raise ArchiveError(f"there is no archive at {data_dir}: no such folder")
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ArchiveError(f"cannot create data directory {data_dir}: {exc}") from None
         url = settings.url or f"sqlite:///{data_dir / 'archive.db'}"
         folder = blob_dir or settings.blob_dir or data_dir / "blobs"
+    if not create:
+        _require_existing_database(url, settings)
     return Archive(create_archive_engine(url, settings), BlobStore(folder), settings)
+
+
+def _require_existing_database(url: str, settings: ArchiveSettings) -> None:
+    """An ArchiveError unless `url` names a database that holds an archive already."""
+    engine = create_archive_engine(url, settings)
+    try:
+        where = describe(engine)
+        database = engine.url.database
+        # Connecting to a missing SQLite file would create it: look before connecting.
+        if engine.dialect.name == "sqlite" and (not database or not Path(database).is_file()):
+            raise ArchiveError(f"there is no archive at {where}: no such database file")
+        with database_errors(where):
+            if schema_revision(engine) is None:
+                raise ArchiveError(f"there is no archive at {where}: the database is empty")
+    finally:
+        engine.dispose()
 
 
 class Archive:

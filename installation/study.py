@@ -1,8 +1,10 @@
 """Drawing studies: dreams drawn under a grid of conditions, analysed, and reported.
 
-A study file (TOML) names the dreams (a text file, one per line), the base `[drawing]` and
-`[analysis]` settings (as in a venue config) and a `[grid]` of drawing settings to vary
-(seed, mode, strokes, iterations, clip, ...). Every dream is drawn under every condition
+A study file (TOML) names the dreams (a text file, one per line, or a `[dreams]` query on an
+archive), the base `[drawing]` and `[analysis]` settings (as in a venue config) and a `[grid]`
+of drawing settings to vary (seed, mode, strokes, iterations, clip, ...). The records a query
+chose are frozen in the study's archive folder at the first run, so the study keeps its dreams
+however its source archive grows. Every dream is drawn under every condition
 into the study's own archive (each record's venue is `STUDY/CONDITION`; its drawing keeps
 settings, seed and model id), then analysed exactly once like any archive. A run stopped at
 any point, started again, draws and analyses only what is missing.
@@ -13,12 +15,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dreamdraw.installation.archive_query import ArchiveQuery
 from dreamdraw.installation.config import ConfigError, config_from_dict
 
 if TYPE_CHECKING:
@@ -28,7 +33,9 @@ if TYPE_CHECKING:
     from dreamdraw.installation.reanalysis import AnalysisEngine, PairResult
 
 __all__ = [
+    "SELECTION_FILE",
     "Condition",
+    "DreamSelection",
     "DrawJob",
     "Study",
     "draw_job",
@@ -36,6 +43,37 @@ __all__ = [
     "run_study",
     "study_summary",
 ]
+
+
+# In the study's archive folder: the query and the records it chose, written at the first run.
+SELECTION_FILE = "dreams.json"
+
+
+@dataclass
+class DreamSelection:
+    """The archive records a study's dreams come from: the query (as `ArchiveQuery.describe()`),
+    when it ran (UTC, ISO 8601), and each record's id and dream in English (the prompt CLIP saw).
+    """
+
+    query: dict[str, Any]
+    chosen_at: str
+    records: list[tuple[int, str]]
+
+    @property
+    def dreams(self) -> list[str]:
+        """The distinct dreams, in record order (two visitors may have told the same one)."""
+        return list(dict.fromkeys(dream for _, dream in self.records))
+
+    def to_json(self) -> str:
+        data = dataclasses.asdict(self)
+        data["records"] = [{"id": i, "dream": d} for i, d in self.records]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> DreamSelection:
+        data = json.loads(text)
+        records = [(int(r["id"]), str(r["dream"])) for r in data["records"]]
+        return cls(data["query"], str(data["chosen_at"]), records)
 
 
 @dataclass
@@ -48,8 +86,9 @@ class Condition:
 
 @dataclass
 class Study:
-    """A parsed study file: name, dreams, conditions, analysis settings, its archive folder
-    and the file's own text (kept in the report, to reproduce the study)."""
+    """A parsed study file: name, dreams, conditions, analysis settings, its archive folder,
+    the file's own text (kept in the report, to reproduce the study), and where the dreams
+    come from (`selection`, when an archive query chose them)."""
 
     name: str
     dreams: list[str]
@@ -57,10 +96,16 @@ class Study:
     analysis: AnalysisSettings
     archive_dir: Path
     text: str
+    selection: DreamSelection | None = None
 
 
 def load_study(path: str | Path) -> Study:
-    """Read a study file; a wrong key, value or missing dreams file is a ConfigError."""
+    """Read a study file; a wrong key, value or missing dreams file is a ConfigError.
+
+    A `[dreams]` query takes the records frozen in the study's archive folder by an earlier
+    run, or else asks its archive now (an unknown archive is an ArchiveError; no match, or a
+    query other than the frozen one, a ConfigError).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,13 +115,14 @@ def load_study(path: str | Path) -> Study:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     name = str(raw.get("name") or path.stem)
-    dreams_file = path.parent / str(raw.get("dreams", ""))
-    if "dreams" not in raw or not dreams_file.is_file():
-        raise ConfigError(f"{path}: `dreams` must name a text file with one dream per line")
-    dreams = [line.strip() for line in dreams_file.read_text(encoding="utf-8").splitlines()]
-    dreams = [d for d in dreams if d and not d.startswith("#")]
-    if not dreams:
-        raise ConfigError(f"{dreams_file} holds no dreams (one per line)")
+    archive_dir = path.parent / str(raw.get("archive", f"{name}-archive"))
+    selection = None
+    if isinstance(raw.get("dreams"), dict):
+        query = ArchiveQuery.from_table(raw["dreams"], f"{path} [dreams]", path.parent)
+        selection = _dream_selection(query, archive_dir / SELECTION_FILE, f"{path} [dreams]")
+        dreams = selection.dreams
+    else:
+        dreams = _dreams_from_file(path, raw.get("dreams"))
     grid = raw.get("grid", {})
     if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
         raise ConfigError(f"{path}: every [grid] key must be a non-empty list of values")
@@ -89,8 +135,59 @@ def load_study(path: str | Path) -> Study:
         )
         conditions.append(Condition(label, config.drawing))
     analysis = config_from_dict({"analysis": raw.get("analysis", {})}, source=str(path)).analysis
-    archive_dir = path.parent / str(raw.get("archive", f"{name}-archive"))
-    return Study(name, dreams, conditions, analysis, archive_dir, text)
+    return Study(name, dreams, conditions, analysis, archive_dir, text, selection)
+
+
+def _dreams_from_file(path: Path, name: Any) -> list[str]:
+    """The dreams of the text file `name` (relative to the study file), one per line."""
+    dreams_file = path.parent / str(name or "")
+    if not isinstance(name, str) or not dreams_file.is_file():
+        raise ConfigError(
+            f"{path}: `dreams` must name a text file with one dream per line, "
+            "or be a [dreams] table with an archive query"
+        )
+    dreams = [line.strip() for line in dreams_file.read_text(encoding="utf-8").splitlines()]
+    dreams = [d for d in dreams if d and not d.startswith("#")]
+    if not dreams:
+        raise ConfigError(f"{dreams_file} holds no dreams (one per line)")
+    return dreams
+
+
+def _dream_selection(query: ArchiveQuery, frozen: Path, source: str) -> DreamSelection:
+    """The records frozen at `frozen` by an earlier run of the same query, or those the query
+    chooses now."""
+    if frozen.is_file():
+        try:
+            selection = DreamSelection.from_json(frozen.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{frozen} is damaged ({exc}); restore it from a backup") from None
+        if selection.query != query.describe():
+            raise ConfigError(
+                f"{source}: the study's archive holds the dreams another query chose (see "
+                f"{frozen}); put that query back, or give the study a new `archive` folder"
+            )
+        return selection
+    records = [(r.id, r.english.strip()) for r in query.records() if r.english.strip()]
+    if not records:
+        raise ConfigError(
+            f"{source}: no dream in {query.describe()['archive']} matches the query "
+            "(only pairs whose visitors allowed research use are chosen)"
+        )
+    chosen_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return DreamSelection(query.describe(), chosen_at, records)
+
+
+def _freeze_selection(selection: DreamSelection, path: Path) -> None:
+    """Write `selection` to `path` unless an earlier run did (atomically: temp file, rename)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as out:
+        out.write(selection.to_json())
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
 
 
 def _label(value: Any) -> str:
@@ -135,6 +232,8 @@ def run_study(
     from dreamdraw.installation.analysis_stage import analyse_archive
     from dreamdraw.speech import Transcript
 
+    if study.selection is not None:
+        _freeze_selection(study.selection, study.archive_dir / SELECTION_FILE)
     done: dict[str, dict[str, int]] = {}
     for condition in study.conditions:
         chosen = RecordFilter(venue=f"{study.name}/{condition.label}", include_hidden=True)
@@ -206,4 +305,10 @@ def study_summary(study: Study, archive: Archive) -> dict[str, Any]:
                 [clusters[a][d] for d in common], [clusters[b][d] for d in common]
             )
             kappa.append({"a": a, "b": b, "n": len(common), "kappa": agreement.kappa})
-    return {"study": study.name, "conditions": per_condition, "kappa": kappa}
+    dreams_from = dataclasses.asdict(study.selection) if study.selection else None
+    return {
+        "study": study.name,
+        "dreams_from": dreams_from,
+        "conditions": per_condition,
+        "kappa": kappa,
+    }

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dreamdraw.installation.reanalysis import ANALYSIS_VERSION, analysis_fingerprint
-from dreamdraw.installation.study import Study, study_summary
+from dreamdraw.installation.study import SELECTION_FILE, Study, study_summary
 
 if TYPE_CHECKING:
     from dreamdraw.archive import Archive
@@ -56,6 +56,7 @@ def write_study_report(study: Study, archive: Archive, out_dir: Path) -> Path:
         ]
     else:
         lines.append("One condition only: nothing to compare.")
+    lines += ["", "## Dreams", "", _dreams_origin(study)]
     lines += ["", "## To reproduce", "", "The study file:", "", "```toml", study.text.rstrip()]
     lines += ["```", "", "Drawing settings per condition (seeds, model ids, all settings):", ""]
     for label, row in rows.items():
@@ -63,6 +64,25 @@ def write_study_report(study: Study, archive: Archive, out_dir: Path) -> Path:
     report = out_dir / "report.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report
+
+
+def _dreams_origin(study: Study) -> str:
+    """Where the dreams come from: the text file, or the archive query and the records it chose."""
+    if study.selection is None:
+        return f"{len(study.dreams)} dreams from the text file the study file names."
+    selection = study.selection
+    query = selection.query
+    filters = ", ".join(f"`{k} = {json.dumps(v)}`" for k, v in query["filters"].items())
+    ids = ", ".join(str(record_id) for record_id, _ in selection.records)
+    return (
+        f"{len(study.dreams)} dreams from {len(selection.records)} records of the archive "
+        f"`{query['archive']}`, chosen at {selection.chosen_at} by the query "
+        f"{filters or 'with no filter'}"
+        + (f", limit {query['limit']}" if query["limit"] else "")
+        + f" (only pairs whose visitors allowed research use): record ids {ids}. "
+        f"They are frozen in `{study.archive_dir / SELECTION_FILE}`: the study keeps them "
+        "however the archive grows."
+    )
 
 
 def _mean(values: list[float]) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import socket
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from dreamdraw.installation.context import AppContext, pass_app
@@ -48,22 +47,11 @@ def _filter_options(func: Callable) -> Callable:
     return func
 
 
-def _record_filter(**kw: object) -> RecordFilter:
-    from dreamdraw.archive import RecordFilter
+def _record_filter(**kw: Any) -> RecordFilter:
+    # The same vocabulary as a study file's [dreams] query.
+    from dreamdraw.installation.archive_query import record_filter
 
-    since, until = kw["since"], kw["until"]
-    return RecordFilter(
-        cluster=kw["cluster"],
-        label=kw["label"],
-        venue=kw["venue"],
-        language=kw["language"],
-        since=since.replace(tzinfo=UTC) if isinstance(since, datetime) else None,
-        until=until.replace(tzinfo=UTC) + timedelta(days=1)
-        if isinstance(until, datetime)
-        else None,
-        text=kw["search"],
-        include_hidden=bool(kw["include_hidden"]),
-    )
+    return record_filter(**kw)
 
 
 @click.group("archive")

@@ -163,6 +163,22 @@ def test_reopening_keeps_records(data_dir: Path) -> None:
         assert archive.get(record.id).dream == "the house had no doors"
 
 
+def test_opening_without_create_finds_an_archive_or_fails_creating_nothing(
+    tmp_path: Path,
+) -> None:
+    for missing in (tmp_path / "none", f"sqlite:///{tmp_path / 'none.db'}"):
+        with pytest.raises(ArchiveError, match="there is no archive at"):
+            open_archive(missing, blob_dir=tmp_path / "blobs", create=False)
+    (tmp_path / "empty.db").touch()
+    with pytest.raises(ArchiveError, match="the database is empty"):
+        open_archive(f"sqlite:///{tmp_path / 'empty.db'}", blob_dir=tmp_path, create=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    with open_archive(tmp_path / "data") as archive:
+        add_dream(archive, "a door in the sea")
+    with open_archive(tmp_path / "data", create=False) as archive:
+        assert archive.count() == 1
+
+
 def test_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="postgresql\\+psycopg"):
         open_archive("nosuchdb://x/y", blob_dir=tmp_path)
