@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import itertools
 import os
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,7 @@ class RayEngine:
         ray = _import_ray()
         if not ray.is_initialized():
             address = self.ray_settings.address  # "local" starts a new cluster here
+            _require_listener(address)
             try:
                 ray.init(
                     address=address,
@@ -105,9 +107,15 @@ class RayEngine:
                 )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = "this machine" if address == "local" else address
+                token = (
+                    ""
+                    if address == "local"
+                    else " (a cluster with token authentication, Ray's default, also needs "
+                    "RAY_AUTH_MODE=token and its token here)"
+                )
                 raise ClusterError(
                     f"cannot start or reach the Ray cluster at {where}: {_one_line(exc)}; "
-                    "start one with `ray start --head` or use --ray local"
+                    f"start one with `ray start --head` or use --ray local{token}"
                 ) from None
             self._started_ray = True
         return self
@@ -263,6 +271,22 @@ class RayEngine:
         if losses[index] <= self.ray_settings.max_restarts:
             ping = self.actors[index].pid.options(max_task_retries=-1).remote()
             pings[ping] = index
+
+
+def _require_listener(address: str) -> None:
+    """A ClusterError at once when nothing listens at a HOST:PORT (or ray://HOST:PORT)
+    address: Ray itself retries such an address for minutes before it gives up."""
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit():
+        return  # "local", "auto": Ray finds (or starts) the cluster itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({reason}); start one there with "
+            f"`ray start --head --port {port}`, or use --ray local"
+        ) from None
 
 
 def _import_ray() -> Any:
