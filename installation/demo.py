@@ -139,7 +139,9 @@ def _one_dream(
     plotted_png = folder / "plotted.png"
     assert show.plotter is not None and show.plotter.simulator is not None
     sheet = outcome.toolpath.sheet
-    show.plotter.simulator.render_png(plotted_png, (sheet.width_mm, sheet.height_mm))
+    show.plotter.simulator.render_png(
+        plotted_png, (sheet.width_mm, sheet.height_mm), pens=outcome.toolpath.pens
+    )
     files["plotted.png"] = plotted_png
     (folder / "transcript.json").write_text(
         json.dumps(record.transcript, ensure_ascii=False, indent=1), encoding="utf-8"

@@ -140,6 +140,11 @@ class Driver(ABC):
         """Make `pen` current; True when the machine changed it itself (HPGL carousel)."""
         return False
 
+    def announce_pen(self, pen: PenInfo) -> None:
+        """Tell the controller which pen is now in the holder, where the protocol has a word
+        for it (GRBL: the tool number); nothing otherwise."""
+        return None
+
     def park(self) -> None:
         """Pen up at the origin, for a pen change or the end of a job."""
         self.pen_up()

@@ -25,7 +25,8 @@ FILE_FORMATS = {
 
 
 def toolpath_gcode(toolpath: Toolpath, settings: PlotterSettings) -> str:
-    """The whole plot as G-code (machine mm); `M0` pauses for each pen change."""
+    """The whole plot as G-code (machine mm); `M0` pauses for each pen change, and `T<id>`
+    names each pen as our driver does."""
     machine = GrblDriver("", settings, toolpath.sheet)
     lines = [
         f"(dreamdraw plot of {toolpath.source or 'a drawing'}: {toolpath.stats.strokes} strokes, "
@@ -35,7 +36,7 @@ def toolpath_gcode(toolpath: Toolpath, settings: PlotterSettings) -> str:
     for k, (pen, indices) in enumerate(toolpath.layers()):
         if k:
             lines += ["G0X0Y0", f"M0 (put in {pen.label()}, then resume)"]
-        lines.append(f"({pen.label()})")
+        lines += [f"T{pen.id}", f"({pen.label()})"]
         for i in indices:
             lines += stroke_gcode(machine.device_from_paper(toolpath.strokes[i].points), settings)
     lines += [*pen_gcode(settings, down=False), "G0X0Y0", "M2"]

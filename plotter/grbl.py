@@ -21,6 +21,7 @@ from dreamdraw.plotter.errors import ControllerError, DeviceFault, PlotterError
 from dreamdraw.plotter.gcode import pen_gcode, setup_gcode, stroke_gcode, travel_gcode
 from dreamdraw.plotter.grbl_codes import alarm_meaning, error_meaning
 from dreamdraw.plotter.machine import GrblMachine, parse_build_info, parse_settings
+from dreamdraw.plotter.toolpath import PenInfo
 
 __all__ = ["GrblDriver", "parse_status"]
 
@@ -202,6 +203,11 @@ class GrblDriver(Driver):
             self.send_lines([*pen_gcode(self.settings, down=False), "G0X0Y0"])
             self.pen_is_down = False
         self.wait_idle()
+
+    def announce_pen(self, pen: PenInfo) -> None:
+        # GRBL accepts a T word and moves nothing for it; a sender or a simulator reading
+        # the stream learns the pen from it.
+        self.send_lines([f"T{pen.id}"])
 
     def pen_up(self) -> None:
         self.send_lines(pen_gcode(self.settings, down=False))

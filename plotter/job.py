@@ -344,11 +344,13 @@ class PlotJob:
         """Select or ask for `pen`; False if the job was aborted meanwhile."""
         if self.settings.pen_change == "device":
             self._recovering(lambda: self.driver.select_pen(pen), None)
-            return True
-        if ask and self.on_pen_change is not None:
+        elif ask and self.on_pen_change is not None:
             self._recovering(self.driver.park, None)
             self.on_pen_change(pen)
-        return not self._abort.is_set()
+        if self._abort.is_set():
+            return False
+        self._recovering(lambda: self.driver.announce_pen(pen), None)
+        return True
 
     def _wait_while_paused(self) -> None:
         while self._paused.is_set() and not self._abort.is_set():

@@ -13,15 +13,22 @@ import threading
 import time
 import tty
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from dreamdraw.plotter.toolpath import PenInfo
 
 __all__ = ["Fault", "PtySimulator", "SimStats", "FAULT_KINDS"]
 
 log = logging.getLogger("dreamdraw.plotter.sim")
+
+MARGIN_GREY = "#b4b4b4"  # around the sheet in pictures: ink beyond the paper shows on it
+SHEET_OUTLINE = "#404040"
 
 # error: reject the line; alarm: halt with an alarm; reset: the controller restarts;
 # garbage: junk bytes on the line; lose / duplicate: the line's reply goes missing / comes
@@ -104,6 +111,7 @@ class PtySimulator(ABC):
         self._last_real = time.monotonic()
         self.clock = 0.0  # simulated seconds
         self._paths: list[list[tuple[float, float]]] = []
+        self._path_pens: list[int] = []
         self._drawing = False
         self._open_pty()
 
@@ -140,34 +148,64 @@ class PtySimulator(ABC):
         with self._lock:
             return [np.array(p, dtype=float).reshape(-1, 2) for p in self._paths]
 
+    def drawn_pens(self) -> list[int]:
+        """The pen each of drawn_paths() was drawn with, as the protocol named it (GRBL: the
+        tool number T, 0 when none was given; HPGL: SP; AxiDraw names none: 1)."""
+        with self._lock:
+            return list(self._path_pens)
+
     def render_png(
-        self, path: str | Path, size_mm: tuple[float, float], px_per_mm: float = 4.0
+        self,
+        path: str | Path,
+        size_mm: tuple[float, float],
+        px_per_mm: float = 4.0,
+        pens: Iterable[PenInfo] = (),
+        margin_mm: float = 10.0,
     ) -> None:
-        """Draw the pen-down paths as they lie on a sheet of `size_mm` (device orientation)."""
+        """Draw the pen-down paths as they lie on a sheet of `size_mm` (device orientation).
+
+        Each path in its pen's colour and nib width (mm) from `pens`; a pen not among them
+        black at 0.4 mm. The sheet is white with a dark outline on a grey margin of
+        `margin_mm`, so ink beyond the paper shows.
+        """
         from PIL import Image, ImageDraw
 
         w, h = size_mm
-        image = Image.new(
-            "RGB", (max(1, round(w * px_per_mm)), max(1, round(h * px_per_mm))), "white"
-        )
+        by_id = {pen.id: pen for pen in pens}
+        margin = margin_mm * px_per_mm
+        size = (max(1, round((w + 2 * margin_mm) * px_per_mm)),
+                max(1, round((h + 2 * margin_mm) * px_per_mm)))  # fmt: skip
+        image = Image.new("RGB", size, MARGIN_GREY)
         draw = ImageDraw.Draw(image)
-        for p in self.drawn_paths():
+        sheet = (margin, margin, margin + w * px_per_mm, margin + h * px_per_mm)
+        draw.rectangle(sheet, fill="white", outline=SHEET_OUTLINE, width=2)
+        for p, pen_id in zip(self.drawn_paths(), self.drawn_pens(), strict=True):
+            pen = by_id.get(pen_id)
+            color = pen.color if pen is not None else "#000000"
+            width_mm = pen.width_mm if pen is not None and pen.width_mm else 0.4
             mm = p / self.units_per_mm
             if self.y_up:
                 mm[:, 1] = h - mm[:, 1]
-            xy = [(float(x * px_per_mm), float(y * px_per_mm)) for x, y in mm]
+            xy = [(float(margin + x * px_per_mm), float(margin + y * px_per_mm)) for x, y in mm]
+            nib = max(1, round(width_mm * px_per_mm))
             if len(xy) == 1:
                 x, y = xy[0]
-                draw.ellipse((x - 1, y - 1, x + 1, y + 1), fill="black")
+                r = max(1.0, nib / 2)
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=color)
             else:
-                draw.line(xy, fill="black", width=max(1, round(0.4 * px_per_mm)))
+                draw.line(xy, fill=color, width=nib, joint="curve")
         image.save(path)
 
+    def _pen_id(self) -> int:
+        """The pen in the holder as the protocol names it (see drawn_pens)."""
+        return 1
+
     def _pen_moved(self, down: bool, at: tuple[float, float]) -> None:
-        """Record a pen lowered (a new path at `at`) or lifted."""
+        """Record a pen lowered (a new path at `at`, with the pen now named) or lifted."""
         with self._lock:
             if down and not self._drawing:
                 self._paths.append([at])
+                self._path_pens.append(self._pen_id())
             self._drawing = down
 
     def _drew_to(self, at: tuple[float, float]) -> None:

@@ -19,6 +19,7 @@ UNLOCK_HINT = "[MSG:'$H'|'$X' to unlock]\r\n"
 RX_BUFFER_SIZE = 128  # GRBL keeps one byte free: 127 usable
 PLANNER_SIZE = 15  # 16 blocks, one kept free
 LINE_MAX = 80
+MAX_TOOL = 255  # a T word above this is error:38
 _WORD = re.compile(r"([A-Z])([-+]?[0-9]*\.?[0-9]*)")
 _SET = re.compile(r"^\$(\d+)=([-+]?[0-9]*\.?[0-9]+)$")
 # Settings GRBL prints as integers (masks, flags, times in ms or s); the rest with 3 decimals.
@@ -82,6 +83,10 @@ class GrblSimulator(PtySimulator):
         self.offset = (0.0, 0.0)  # physical carriage minus the controller's belief
         self.alarm = homing  # GRBL with homing enabled starts locked
         self._booting_until: float | None = None  # a restart's boot time: input is lost
+        # The pen in the holder, as the last T word named it (0: none yet). GRBL itself
+        # keeps a block's T only until the next block (`tool`, what $G reports); the pen
+        # stays in the holder through resets.
+        self.loaded_pen = 0
         self._reset_controller()
         super().__init__(speedup, faults, seed, baud)
 
@@ -100,6 +105,7 @@ class GrblSimulator(PtySimulator):
         self.feed = 0.0
         self.motion_mode = 0
         self.absolute = True
+        self.tool = 0
         self._advanced_to = getattr(self, "clock", 0.0)
         self._drained_with_pen_down = False
 
@@ -215,6 +221,9 @@ class GrblSimulator(PtySimulator):
         if self.pen == "z":
             self._pen_changed()
         self._drew_to(self.physical)
+
+    def _pen_id(self) -> int:
+        return self.loaded_pen
 
     def _pen_changed(self) -> None:
         down = self._pen_is_down()
@@ -345,8 +354,14 @@ class GrblSimulator(PtySimulator):
         ):
             self._reply(line, "error:20")
             return True
-        if any(letter not in "XYZFSPN" for letter in codes):
+        if any(letter not in "XYZFSPNT" for letter in codes):
             self._reply(line, "error:20")
+            return True
+        if any(value < 0 for letter, value in codes.items() if letter in "FNPTS"):
+            self._reply(line, "error:4")
+            return True
+        if codes.get("T", 0) > MAX_TOOL:
+            self._reply(line, "error:38")
             return True
         syncs = 4 in g or bool(m) or "S" in codes
         if syncs and self.planner:
@@ -356,6 +371,10 @@ class GrblSimulator(PtySimulator):
             return False
         if "F" in codes:
             self.feed = codes["F"]
+        # GRBL 1.1h sets its tool from every block, 0 when the block names none.
+        self.tool = int(codes.get("T", 0))
+        if "T" in codes:
+            self.loaded_pen = self.tool
         for value in g:
             if value in (0, 1):
                 self.motion_mode = int(value)
@@ -407,7 +426,7 @@ class GrblSimulator(PtySimulator):
         if text == "$G":
             self._send(
                 f"[GC:G{self.motion_mode} G54 G17 G21 {'G90' if self.absolute else 'G91'} G94 "
-                f"{'M3' if self.spindle_on else 'M5'} M9 T0 F{self.feed:g} S{self.spindle_s:g}]\r\n"
+                f"{'M3' if self.spindle_on else 'M5'} M9 T{self.tool} F{self.feed:g} S{self.spindle_s:g}]\r\n"
             )
             self._reply(line)
         elif text == "$X":

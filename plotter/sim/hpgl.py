@@ -219,6 +219,9 @@ class HpglSimulator(PtySimulator):
         else:
             self.hpgl_error = 1
 
+    def _pen_id(self) -> int:
+        return self.pen
+
     def _pen(self, down: bool) -> None:
         if down != self.pen_down:
             self.pen_down = down

@@ -118,3 +118,29 @@ def test_our_simulator_answers_a_session_as_the_firmware_does(firmware: Firmware
         ours = run_session(simulator.port)
     for step, (theirs, mine) in zip(SESSION, zip(real, ours, strict=True), strict=True):
         assert mine == theirs, step
+
+
+# A pen named by its tool number: GRBL 1.1h takes T, moves nothing for it, shows it in $G
+# and forgets it with the next block; a tool above 255 or below 0 is refused.
+TOOL_LINES = ["T2", "$G", "G4P0", "$G", "T256", "T-1"]
+
+
+def tool_replies(port_path: str) -> list[str]:
+    """Each of TOOL_LINES' replies, after a soft reset."""
+    with serial.Serial(port_path, 115200, timeout=0.02) as port:
+        time.sleep(0.3)
+        port.write(b"\x18")
+        Firmware.read_until(port, b"Grbl 1.1h", 5.0)
+        time.sleep(0.05)
+        port.reset_input_buffer()
+        return [Firmware.exchange(port, line) for line in TOOL_LINES]
+
+
+def test_a_tool_word_is_taken_and_reported_by_our_simulator_as_by_the_firmware(
+    firmware: Firmware,
+) -> None:
+    firmware.open().close()
+    real = tool_replies(firmware.port)
+    assert real[0] == "ok" and " T2 " in real[1] and " T0 " in real[3], real
+    with GrblSimulator() as simulator:
+        assert tool_replies(simulator.port) == real
