@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["check_bounds", "describe_bounds", "setting"]
+__all__ = ["check_bounds", "describe_bounds", "inside_bounds", "setting"]
 
 _BOUNDS = ("gt", "ge", "lt", "le")
 
@@ -60,7 +60,8 @@ def describe_bounds(bounds: dict[str, float]) -> str:
     return f"at most {bounds['le']:g}"
 
 
-def _inside(value: float, bounds: dict[str, float]) -> bool:
+def inside_bounds(value: float, bounds: dict[str, float]) -> bool:
+    """Whether `value` lies within `bounds` (gt, ge, lt, le; none: anything)."""
     return (
         ("gt" not in bounds or value > bounds["gt"])
         and ("ge" not in bounds or value >= bounds["ge"])
@@ -77,5 +78,5 @@ def check_bounds(settings: object) -> None:
         if not bounds or value is None:
             continue
         values = value if isinstance(value, list | tuple) else [value]
-        if not all(_inside(v, bounds) for v in values):
+        if not all(inside_bounds(v, bounds) for v in values):
             raise ValueError(f"{f.name} must be {describe_bounds(bounds)}, not {value!r}")

@@ -17,6 +17,7 @@ from dreamdraw.installation.commands import (
     speech,
     study,
 )
+from dreamdraw.installation.commands.params import OutputDir
 from dreamdraw.installation.context import AppContext
 from dreamdraw.installation.errors import USER_ERRORS
 
@@ -33,7 +34,7 @@ __all__ = ["cli", "main"]
 )
 @click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputDir(),
     help="Data directory (archive, queues, logs). Default: $DREAMDRAW_DATA_DIR or the user data dir.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output.")
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # One line naming the option, instead of click's usage block.
+        hint = f"; see `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message().rstrip('.')}{hint}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

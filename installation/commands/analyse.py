@@ -6,6 +6,14 @@ import dataclasses
 from pathlib import Path
 
 import click
+from dreamdraw.analysis.settings import AnalysisSettings
+from dreamdraw.installation.commands.params import (
+    Number,
+    OutputDir,
+    OutputFile,
+    positive,
+    setting_range,
+)
 from dreamdraw.installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
@@ -88,9 +96,16 @@ def _clip_options(command):
                 help="A local CLIP checkpoint (file with --clip NAME, or an open_clip folder).",
             ),
             click.option("--device", help="auto, cpu, cuda or cuda:N (default: the config's)."),
-            click.option("--budget", type=int, help="FIXLIP coalitions (default: the config's)."),
             click.option(
-                "--p", "p", type=float, help="FIXLIP inclusion probability (default: the config's)."
+                "--budget",
+                type=setting_range(AnalysisSettings, "fixlip_budget", int),
+                help="FIXLIP coalitions (default: the config's).",
+            ),
+            click.option(
+                "--p",
+                "p",
+                type=setting_range(AnalysisSettings, "fixlip_p", float),
+                help="FIXLIP inclusion probability (default: the config's).",
             ),
             click.option(
                 "--no-fixlip", is_flag=True, help="Skip FIXLIP (alignment and probes only)."
@@ -103,16 +118,20 @@ def _clip_options(command):
 
 @analyse.command("pair")
 @click.argument("text")
-@click.argument("drawing", type=click.Path(path_type=Path))
+@click.argument("drawing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputDir(),
     help="Folder for analysis.json and the figures (created).",
 )
 @_clip_options
-@click.option("--speech-logprob", type=float, help="The transcript's average log-probability.")
+@click.option(
+    "--speech-logprob",
+    type=Number(float, le=0),
+    help="The transcript's average log-probability.",
+)
 @click.option(
     "--translated/--not-translated", default=None, help="Whether the dream was translated."
 )
@@ -161,7 +180,7 @@ def pair(
 
 
 @analyse.command("agreement")
-@click.argument("labels", type=click.Path(path_type=Path))
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def agreement(labels: Path, as_json: bool) -> None:
     """Agreement of automatic clusters with curator labels in LABELS (.csv or .jsonl)."""
@@ -201,14 +220,14 @@ def agreement(labels: Path, as_json: bool) -> None:
     "--captions",
     "captions_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Captions, one per line.",
 )
 @click.option(
     "--images",
     "images_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A folder of PNG/JPEG images.",
 )
 @click.option(
@@ -223,13 +242,13 @@ def agreement(labels: Path, as_json: bool) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="A local checkpoint for --clip NAME.",
 )
-@click.option("--limit", type=int, help="Use at most this many images.")
-@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--limit", type=positive(), help="Use at most this many images.")
+@click.option("--batch-size", type=positive(), default=16, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="Write the full result (scores, tallies, matches) as JSON.",
 )
 def surgery(
@@ -293,10 +312,10 @@ def surgery(
     metavar="[local|ADDRESS]",
     help="Run on a Ray cluster: local (this machine) or a cluster's address (auto, HOST:6379).",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Ray workers (default: one per GPU).")
+@click.option("--workers", type=positive(), help="Ray workers (default: one per GPU).")
 @click.option(
     "--cpus-per-worker",
-    type=click.IntRange(min=1),
+    type=positive(),
     default=1,
     show_default=True,
     help="CPU cores per Ray worker when there is no GPU.",
@@ -304,7 +323,7 @@ def surgery(
 @click.option(
     "--batch-size",
     "pairs_per_batch",
-    type=click.IntRange(min=1),
+    type=positive(),
     default=4,
     show_default=True,
     help="Pairs sent to a Ray worker at a time.",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from dreamdraw.installation.commands.params import OutputDir, positive
 from dreamdraw.installation.context import AppContext, pass_app
 
 if TYPE_CHECKING:
@@ -172,9 +173,7 @@ def check(app: AppContext, repair: bool, no_hashes: bool) -> None:
     required=True,
     help="csv, jsonl, parquet, or imagefolder (images + metadata.jsonl).",
 )
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder."
-)
+@click.option("--out", type=OutputDir(), required=True, help="Folder.")
 @click.option("--with-images", is_flag=True, help="Also write PNG and SVG files under images/.")
 @_filter_options
 @pass_app
@@ -199,8 +198,10 @@ def export(app: AppContext, fmt: str, out: Path, with_images: bool, **filters: o
 
 @archive_group.command("list")
 @_filter_options
-@click.option("--page", default=1, show_default=True, type=int, help="Page, newest first.")
-@click.option("--per-page", default=20, show_default=True, type=int, help="Records per page.")
+@click.option("--page", default=1, show_default=True, type=positive(), help="Page, newest first.")
+@click.option(
+    "--per-page", default=20, show_default=True, type=positive(), help="Records per page."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON record per line.")
 @pass_app
 def list_records(

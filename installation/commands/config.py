@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from dreamdraw.installation.commands.params import OutputFile
 from dreamdraw.installation.config import ConfigError, load_config, render_default_config
 from dreamdraw.installation.context import AppContext, pass_app
 
@@ -17,7 +18,7 @@ def config_group() -> None:
 
 
 @config_group.command("init")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="venue.toml")
+@click.argument("path", type=OutputFile(), default="venue.toml")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def config_init(path: Path, force: bool) -> None:
     """Write a commented config with every default to PATH (default venue.toml)."""

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import click
 from dreamdraw.drawing.model import parse_pens
 from dreamdraw.drawing.settings import DEFAULT_CLIP, DrawSettings
+from dreamdraw.installation.commands.params import Number, OutputDir, at_least, positive
 from dreamdraw.installation.context import AppContext, pass_app
 from dreamdraw.installation.progress import StageProgress
+from dreamdraw.installation.progress_meter import format_duration
 
 if TYPE_CHECKING:
     from dreamdraw.drawing import DrawProgress
@@ -23,7 +25,7 @@ __all__ = ["COMMANDS"]
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputDir(),
     required=True,
     help="Folder for drawing.json, drawing.svg and drawing.png.",
 )
@@ -32,10 +34,10 @@ __all__ = ["COMMANDS"]
     type=click.Choice(["plotter", "classic"]),
     help="plotter (default) or classic CLIPDraw.",
 )
-@click.option("--strokes", type=int, help="Number of strokes.")
-@click.option("--iterations", type=int, help="Optimisation steps.")
-@click.option("--augmentations", type=int, help="Augmented copies per step (0: none).")
-@click.option("--seed", type=int, help="Random seed (default: a new one, recorded).")
+@click.option("--strokes", type=positive(), help="Number of strokes.")
+@click.option("--iterations", type=positive(), help="Optimisation steps.")
+@click.option("--augmentations", type=at_least(0), help="Augmented copies per step (0: none).")
+@click.option("--seed", type=at_least(0), help="Random seed (default: a new one, recorded).")
 @click.option(
     "--prune/--no-prune",
     default=None,
@@ -56,12 +58,16 @@ __all__ = ["COMMANDS"]
 )
 @click.option(
     "--clip-checkpoint",
-    type=click.Path(path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="Local CLIP checkpoint file or folder.",
 )
 @click.option("--device", help="auto, cpu or cuda.")
 @click.option(
-    "--png-width", type=int, default=1200, show_default=True, help="Width of drawing.png in px."
+    "--png-width",
+    type=Number(int, ge=16, le=20000),
+    default=1200,
+    show_default=True,
+    help="Width of drawing.png in px.",
 )
 @pass_app
 def draw_command(
@@ -93,8 +99,13 @@ def draw_command(
     with StageProgress() as progress:
 
         def on_progress(p: DrawProgress) -> None:
+            on_cpu = p.drawing.settings.get("device") == "cpu"
+            if on_cpu and p.iteration == first_report and p.iteration < p.iterations:
+                click.echo(cpu_estimate(p), err=True)
             detail = f"step {p.iteration}/{p.iterations}, score {p.score:.3f}"
             progress.update("drawing", p.iteration / p.iterations, detail)
+
+        first_report = min(max(1, settings.progress_every), settings.iterations)
 
         drawing = draw(text, settings, progress=on_progress)
     paths = drawing.write(out_dir, png_width)
@@ -107,6 +118,18 @@ def draw_command(
     )
     for path in paths.values():
         click.echo(f"wrote {path}")
+
+
+def cpu_estimate(p: DrawProgress) -> str:
+    """How long the whole drawing will take on the CPU, from the pace of its first steps."""
+    total_s = p.elapsed_s / p.iteration * p.iterations
+    strokes = p.drawing.settings["strokes"]
+    duration = f"{total_s:.1f} s" if total_s < 10 else format_duration(total_s)
+    return (
+        f"drawing on the CPU: about {duration} for {strokes} strokes x "
+        f"{p.iterations} iterations, timed over the first {p.iteration} "
+        "(Ctrl-C to stop; --strokes/--iterations to shorten)"
+    )
 
 
 COMMANDS: list[click.Command] = [draw_command]

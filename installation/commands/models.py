@@ -6,11 +6,10 @@ import dataclasses
 from pathlib import Path
 
 import click
+from dreamdraw.installation.commands.params import OutputDir
 from dreamdraw.installation.context import AppContext, pass_app
 
 __all__ = ["COMMANDS"]
-
-_DIR = click.Path(file_okay=False, path_type=Path)
 
 
 @click.group("models")
@@ -45,7 +44,7 @@ def models_list(app: AppContext, no_verify: bool, known: bool) -> None:
 @click.argument("name", default="ViT-B-32:openai")
 @click.option(
     "--cache-dir",
-    type=_DIR,
+    type=OutputDir(),
     help="Keep CLIP weights here instead of drawing.clip_cache_dir or the standard cache.",
 )
 @pass_app
@@ -63,7 +62,7 @@ def models_pull(app: AppContext, name: str, cache_dir: Path | None) -> None:
 
 
 @models_group.command("export")
-@click.argument("folder", type=_DIR)
+@click.argument("folder", type=OutputDir())
 @pass_app
 def models_export(app: AppContext, folder: Path) -> None:
     """Copy every downloaded model into FOLDER (e.g. a USB stick) with their sha256s."""

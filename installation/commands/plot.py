@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from dreamdraw.installation.commands.params import (
+    OutputFile,
+    SerialPort,
+    positive,
+    setting_range,
+)
 from dreamdraw.installation.context import AppContext, pass_app
 from dreamdraw.installation.progress import StageProgress
+from dreamdraw.plotter.settings import PlotterSettings
 
 if TYPE_CHECKING:
-    from dreamdraw.plotter import PenInfo, PlotJob, PlotterSettings, Progress
+    from dreamdraw.plotter import PenInfo, PlotJob, Progress
 
 __all__ = ["COMMANDS"]
 
 DEVICES = ["grbl", "axidraw", "hpgl"]
+_BAUD = setting_range(PlotterSettings, "baud", int)
 
 
 def _settings(app: AppContext, **overrides: Any) -> PlotterSettings:
@@ -77,20 +86,29 @@ def _run_job(job: PlotJob, job_file: Path) -> None:
 
 
 @click.command("plot")
-@click.argument("source", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "source", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--device", type=click.Choice(DEVICES), help="Protocol. Default: [plotter] device.")
-@click.option("--port", help="Serial port or pyserial URL. Default: [plotter] port.")
-@click.option("--baud", type=int, help="Serial speed. Default: [plotter] baud.")
+@click.option(
+    "--port", type=SerialPort(), help="Serial port or pyserial URL. Default: [plotter] port."
+)
+@click.option("--baud", type=_BAUD, help="Serial speed. Default: [plotter] baud.")
 @click.option("--paper", help="A4, A3, letter, WxHmm ... Default: [plotter] paper.")
 @click.option(
     "--orientation", type=click.Choice(["landscape", "portrait"]), help="For named paper sizes."
 )
-@click.option("--margin", "margin_mm", type=float, help="Blank border in mm.")
+@click.option(
+    "--margin",
+    "margin_mm",
+    type=setting_range(PlotterSettings, "margin_mm", float),
+    help="Blank border in mm.",
+)
 @click.option("--fit", type=click.Choice(["page", "content", "none"]), help="How to fit the sheet.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and time estimate; move nothing.")
 @click.option(
     "--to-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="Write G-code (.gcode) or HPGL (.hpgl) instead of plotting.",
 )
 @click.option(
@@ -188,7 +206,9 @@ def ports_command() -> None:
 @click.option(
     "--protocol", type=click.Choice(DEVICES), default="grbl", show_default=True, help="Protocol."
 )
-@click.option("--speedup", type=float, default=1.0, show_default=True, help="Motion time scale.")
+@click.option(
+    "--speedup", type=positive(float), default=1.0, show_default=True, help="Motion time scale."
+)
 @click.option(
     "--fault",
     "faults",
@@ -198,10 +218,12 @@ def ports_command() -> None:
 )
 @click.option(
     "--png",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="On exit, draw what the pen drew into this PNG.",
 )
-@click.option("--seconds", type=float, help="Stop after this long (default: until Ctrl-C).")
+@click.option(
+    "--seconds", type=positive(float), help="Stop after this long (default: until Ctrl-C)."
+)
 @pass_app
 def simulate_command(
     app: AppContext,
@@ -212,7 +234,7 @@ def simulate_command(
     seconds: float | None,
 ) -> None:
     """Run a simulated plotter on a pty and print its port, for `dreamdraw plot --port`."""
-    from dreamdraw.plotter import Fault, PlotterError, simulator_for
+    from dreamdraw.plotter import Fault, PenInfo, PlotterError, simulator_for
 
     settings = _settings(app, device=protocol)
     parsed = []
@@ -224,6 +246,7 @@ def simulate_command(
         except ValueError as exc:
             raise PlotterError(f"bad --fault {spec!r}: {exc}; use KIND@LINE[:SECONDS]") from None
     simulator = simulator_for(settings, speedup=speedup, faults=parsed)
+    pens = [PenInfo(p.id, p.name, p.color, p.width_mm) for p in app.config.drawing.pens]
     with simulator:
         click.echo(simulator.port)
         click.echo(
@@ -231,23 +254,49 @@ def simulate_command(
             f"plot with: dreamdraw plot FILE --device {protocol} --port {simulator.port}",
             err=True,
         )
-        end = time.monotonic() + seconds if seconds else None
-        try:
-            while end is None or time.monotonic() < end:
-                time.sleep(0.1)
-        except KeyboardInterrupt:
-            pass
+        if png is not None:
+            click.echo(
+                f"{png} is drawn at Ctrl-C or SIGTERM; {_pen_note(protocol, settings)}", err=True
+            )
+        _wait_for_stop(seconds)
         if png is not None:
             sheet = settings.sheet()
-            simulator.render_png(png, (sheet.width_mm, sheet.height_mm))
+            simulator.render_png(png, (sheet.width_mm, sheet.height_mm), pens=pens)
             click.echo(f"wrote {png}", err=True)
+
+
+def _pen_note(protocol: str, settings: PlotterSettings) -> str:
+    """Where the PNG's colours come from: the pen each protocol names on the wire."""
+    colours = "colours from the config's [drawing] pens, an unknown pen black"
+    if protocol == "axidraw":
+        return f"the AxiDraw protocol names no pen: every path in pen 1's colour ({colours})"
+    if protocol == "hpgl" and settings.pen_change == "prompt":
+        return f"with pen_change = prompt every path is drawn with HPGL pen 1 ({colours})"
+    word = "tool number T" if protocol == "grbl" else "HPGL pen SP"
+    return f"each path in the colour of its {word} ({colours})"
+
+
+def _wait_for_stop(seconds: float | None) -> None:
+    """Return after `seconds` (None: never) or at SIGINT or SIGTERM, whichever comes first."""
+    stopped: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {
+        sig: signal.signal(sig, lambda number, _: stopped.append(number)) for sig in signals
+    }
+    try:
+        end = time.monotonic() + seconds if seconds is not None else None
+        while not stopped and (end is None or time.monotonic() < end):
+            time.sleep(0.05)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _machine_options(func: Callable) -> Callable:
     options = [
         click.option("--device", type=click.Choice(DEVICES), help="Protocol."),
-        click.option("--port", help="Serial port or pyserial URL."),
-        click.option("--baud", type=int, help="Serial speed."),
+        click.option("--port", type=SerialPort(), help="Serial port or pyserial URL."),
+        click.option("--baud", type=_BAUD, help="Serial speed."),
     ]
     for option in reversed(options):
         func = option(func)

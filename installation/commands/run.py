@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import click
+from dreamdraw.installation.commands.params import OutputDir
 from dreamdraw.installation.config import Config
 from dreamdraw.installation.context import AppContext, pass_app
 from dreamdraw.installation.progress import StageProgress
@@ -144,7 +145,7 @@ def run_command(
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputDir(),
     help="Folder for the drawing, the plotted PNG and the analysis (default DATA/demo/ID).",
 )
 @pass_app

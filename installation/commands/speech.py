@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from dreamdraw.installation.commands.params import positive, setting_range
 from dreamdraw.installation.context import AppContext, pass_app
+from dreamdraw.speech.settings import SpeechSettings
 
 if TYPE_CHECKING:
-    from dreamdraw.speech import PushToTalk, SpeechSettings
+    from dreamdraw.speech import PushToTalk
 
 __all__ = ["COMMANDS"]
 
@@ -36,7 +38,11 @@ def _engine_options(func: Callable) -> Callable:
             help="Translate dreams not in English to English (the text as spoken is kept).",
         ),
         click.option("--device", help="auto, cpu, cuda or cuda:N."),
-        click.option("--beam-size", type=int, help="Beam search width."),
+        click.option(
+            "--beam-size",
+            type=setting_range(SpeechSettings, "beam_size", int),
+            help="Beam search width.",
+        ),
         click.option("--initial-prompt", help="Text that primes Whisper's vocabulary."),
     ]
     for option in reversed(options):
@@ -87,7 +93,12 @@ def _terminal_meter() -> Callable[[float, bool], None] | None:
     default=None,
     help="Enter starts and stops the dream / voice activity does. Default: [speech] mode.",
 )
-@click.option("--max-length", "max_length_s", type=float, help="Cut a dream after this (s).")
+@click.option(
+    "--max-length",
+    "max_length_s",
+    type=setting_range(SpeechSettings, "max_length_s", float),
+    help="Cut a dream after this (s).",
+)
 @click.option(
     "--file",
     "audio_file",
@@ -142,7 +153,9 @@ def listen_command(
 
 @click.command("transcribe")
 @_engine_options
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @pass_app
 def transcribe_command(app: AppContext, files: tuple[Path, ...], **overrides: Any) -> None:
     """Transcribe WAV/FLAC FILES: one Transcript JSON line per file, in the order given."""
@@ -184,11 +197,15 @@ def devices_command(as_json: bool) -> None:
 @speech_group.command("calibrate")
 @click.option("--input-device", help="Microphone index or part of its name.")
 @click.option(
-    "--room-seconds", type=float, default=5.0, show_default=True, help="Seconds of the room."
+    "--room-seconds",
+    type=positive(float),
+    default=5.0,
+    show_default=True,
+    help="Seconds of the room.",
 )
 @click.option(
     "--sentence-seconds",
-    type=float,
+    type=positive(float),
     default=5.0,
     show_default=True,
     help="Seconds recorded for the spoken sentence.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from dreamdraw.installation.commands.params import OutputDir, positive
 
 __all__ = ["COMMANDS"]
 
@@ -15,7 +16,7 @@ def study() -> None:
 
 
 @study.command("run")
-@click.argument("study_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("study_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--ray",
     "ray_address",
@@ -25,7 +26,7 @@ def study() -> None:
     metavar="[local|ADDRESS]",
     help="Analyse on a Ray cluster: local (this machine) or a cluster's address.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Ray workers (default: one per GPU).")
+@click.option("--workers", type=positive(), help="Ray workers (default: one per GPU).")
 def run(study_file: Path, ray_address: str | None, workers: int | None) -> None:
     """Draw every dream of STUDY_FILE under every condition and analyse the pairs (resumes)."""
     from contextlib import nullcontext
@@ -51,12 +52,12 @@ def run(study_file: Path, ray_address: str | None, workers: int | None) -> None:
 
 
 @study.command("report")
-@click.argument("study_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("study_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputDir(),
     help="Folder for report.md, summary.json and the plots (created).",
 )
 def report(study_file: Path, out_dir: Path) -> None:

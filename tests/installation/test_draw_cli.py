@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,7 +78,7 @@ def test_draw_writes_json_svg_png_and_prints_the_score(tmp_path):
     ("args", "message"),
     [
         (["", "--clip", "test:tiny"], "empty"),
-        (["a cat", "--strokes", "0", "--clip", "test:tiny"], "strokes must be positive"),
+        (["a cat", "--strokes", "0", "--clip", "test:tiny"], "'--strokes': must be positive"),
         (["a cat", "--paper", "B9", "--clip", "test:tiny"], "unknown paper size"),
         (["a cat", "--device", "tpu"], "unknown device"),
         (["a cat", "--pens", "#12:x"], "width must be a number"),
@@ -139,3 +140,25 @@ def test_draw_prunes_by_default_and_says_how_many_strokes_went(tmp_path, capsys)
     whole = json.loads((tmp_path / "b" / "drawing.json").read_text())
     assert "strokes_pruned" not in whole["settings"] and "48 strokes," in out
     assert pruned["settings"]["plain_view"] and not whole["settings"]["plain_view"]
+
+
+def test_draw_on_the_cpu_says_how_long_it_will_take_before_its_progress(tmp_path, capsys):
+    config = tmp_path / "venue.toml"
+    config.write_text("[drawing]\ncanvas_px = 64\nprogress_every = 3\n")
+    code, _, err = dreamdraw_in_process(
+        capsys, "--config", str(config), "draw", "a red fish", "--out", str(tmp_path / "o"),
+        "--clip", "test:tiny", "--device", "cpu", "--strokes", "6", "--iterations", "12",
+        "--augmentations", "1", "--no-prune", "--seed", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    lines = err.splitlines()
+    estimate = next(i for i, line in enumerate(lines) if line.startswith("drawing on the CPU"))
+    assert estimate < lines.index("drawing...")  # said before the first progress line
+    match = re.search(r"about ([\d.]+) (s|min) for 6 strokes x 12 iterations, timed over the first 3",
+                      lines[estimate])  # fmt: skip
+    assert match, lines[estimate]
+    expected_s = float(match.group(1)) * (60 if match.group(2) == "min" else 1)
+    # The progress stage runs from the first report (iteration 3) to the last (12).
+    measured = float(re.search(r"drawing: done after ([\d.]+) s", err).group(1))
+    whole_s = measured * 12 / 9
+    assert whole_s / 4 < expected_s < whole_s * 4, (expected_s, whole_s)

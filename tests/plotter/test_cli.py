@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from dreamdraw.plotter import GrblSimulator, JobFile
+from PIL import Image
 
 from tests.cli_runner import run_cli as _run
 from tests.plotter.plotter_samples import random_drawing
@@ -114,3 +120,54 @@ def test_job_file_settings_round_trip(capsys, drawing_json: Path, fast_config: P
         )
     header = json.loads(Path(out.strip().rsplit("job ", 1)[1]).read_text().splitlines()[0])
     assert header["settings"]["pen_up_delay_s"] == 0.02
+
+
+def test_simulate_writes_its_png_on_sigterm_in_the_pens_colours_on_the_paper(
+    tmp_path: Path, fast_config: Path
+) -> None:
+    config = tmp_path / "pens.toml"
+    config.write_text(
+        fast_config.read_text() + "[drawing]\n"
+        '[[drawing.pens]]\nid = 1\ncolor = "#d01c1c"\nwidth_mm = 1.0\n'
+        '[[drawing.pens]]\nid = 2\ncolor = "#1c9c1c"\nwidth_mm = 1.0\n'
+    )
+    drawing = tmp_path / "drawing.json"
+    random_drawing(seed=5, strokes=6, pens=2).save(drawing)
+    png = tmp_path / "sim.png"
+    env = {**os.environ, "DREAMDRAW_DATA_DIR": str(tmp_path / "data")}
+    dreamdraw = [sys.executable, "-m", "dreamdraw", "--config", str(config)]
+    simulator = subprocess.Popen(
+        [*dreamdraw, "plotter", "simulate", "--speedup", "50", "--png", str(png)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        port = simulator.stdout.readline().strip()
+        # The second pen is asked for at the keyboard: Enter answers it.
+        plot = subprocess.run(
+            [*dreamdraw, "plot", str(drawing), "--port", port],
+            input="\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert plot.returncode == 0, plot.stderr
+        assert "Put in pen 2" in plot.stderr
+        simulator.send_signal(signal.SIGTERM)
+        _, err = simulator.communicate(timeout=20)
+    finally:
+        simulator.kill()
+    assert simulator.returncode == 0, err
+    assert f"wrote {png}" in err and "Traceback" not in err
+    image = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3)
+    colours = {tuple(c) for c in np.unique(image, axis=0)}
+    assert {(0xD0, 0x1C, 0x1C), (0x1C, 0x9C, 0x1C)} <= colours  # both pens' inks
+    assert {
+        (0xB4, 0xB4, 0xB4),
+        (0x40, 0x40, 0x40),
+        (255, 255, 255),
+    } <= colours  # margin, outline, sheet
+    assert (0, 0, 0) not in colours  # no path without its pen

@@ -64,7 +64,10 @@ def test_speech_options_come_from_the_venue_config(capsys, tmp_path: Path):
 def test_bad_option_value_is_one_line_not_a_traceback(capsys):
     code, _, err = _run(capsys, "transcribe", str(DATA / "whale_city.wav"), "--beam-size", "0")
     assert code == 2
-    assert err.strip() == "error: speech settings: beam_size must be at least 1, not 0"
+    assert err.strip() == (
+        "error: Invalid value for '--beam-size': must be at least 1, not 0; "
+        "see `dreamdraw transcribe --help`"
+    )
 
 
 def test_missing_file_is_one_line_not_a_traceback(capsys, tmp_path: Path):
