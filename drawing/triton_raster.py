@@ -48,29 +48,26 @@ _ALPHA_CAP = 1.0 - 1e-6  # as raster's "over" compositing
 if triton is not None:
 
     @triton.jit
-    def _nearest_in_stroke(a_ptr, ab_ptr, inv_ptr, far_ptr, s, px, py, pieces, PIX: tl.constexpr):
-        """Index of each pixel's nearest piece of stroke s (first of equals, as argmin)."""
-        first = s * pieces
-        # Loop-carried values keep one type: the pieces' (float32 in a drawing).
-        best = tl.full((PIX,), float("inf"), a_ptr.dtype.element_ty)
-        arg = tl.zeros((PIX,), tl.int64) + first
-        for m in range(0, pieces):
-            i = first + m
-            ax = tl.load(a_ptr + 2 * i)
-            ay = tl.load(a_ptr + 2 * i + 1)
-            abx = tl.load(ab_ptr + 2 * i)
-            aby = tl.load(ab_ptr + 2 * i + 1)
-            dx = px - ax
-            dy = py - ay
-            t = (dx * abx + dy * aby) * tl.load(inv_ptr + i)
-            t = tl.minimum(tl.maximum(t, 0.0), 1.0)
-            dx = dx - t * abx
-            dy = dy - t * aby
-            d2 = dx * dx + dy * dy + tl.load(far_ptr + i)
-            better = d2 < best
-            best = tl.where(better, d2, best)
-            arg = tl.where(better, i, arg)
-        return arg
+    def _nearest_in_stroke(a_ptr, ab_ptr, inv_ptr, far_ptr, s, px, py, pieces, MB: tl.constexpr):
+        """Index of each pixel's nearest piece of stroke s (the first of equals, as argmin):
+        all M pieces at once, a [pixels, MB] block (MB: M rounded up to a power of 2)."""
+        m = tl.arange(0, MB)
+        i = s * pieces + m
+        ok = m < pieces
+        ax = tl.load(a_ptr + 2 * i, mask=ok, other=0.0)
+        ay = tl.load(a_ptr + 2 * i + 1, mask=ok, other=0.0)
+        abx = tl.load(ab_ptr + 2 * i, mask=ok, other=0.0)
+        aby = tl.load(ab_ptr + 2 * i + 1, mask=ok, other=0.0)
+        inv = tl.load(inv_ptr + i, mask=ok, other=0.0)
+        far = tl.load(far_ptr + i, mask=ok, other=float("inf"))
+        dx = px[:, None] - ax[None, :]
+        dy = py[:, None] - ay[None, :]
+        t = (dx * abx[None, :] + dy * aby[None, :]) * inv[None, :]
+        t = tl.minimum(tl.maximum(t, 0.0), 1.0)
+        dx = dx - t * abx[None, :]
+        dy = dy - t * aby[None, :]
+        d2 = dx * dx + dy * dy + far[None, :]
+        return s * pieces + tl.argmin(d2, axis=1, tie_break_left=True)
 
     @triton.jit
     def _nearest_kernel(
@@ -85,6 +82,7 @@ if triton is not None:
         pieces,  # M, pieces per stroke
         TILE: tl.constexpr,
         PIX: tl.constexpr,
+        MB: tl.constexpr,
     ):
         pair = tl.program_id(0)
         s = tl.load(stroke_ptr + pair)
@@ -92,7 +90,7 @@ if triton is not None:
         dtype = a_ptr.dtype.element_ty
         px = (tl.load(tx_ptr + pair) * TILE + k % TILE).to(dtype) + 0.5
         py = (tl.load(ty_ptr + pair) * TILE + k // TILE).to(dtype) + 0.5
-        arg = _nearest_in_stroke(a_ptr, ab_ptr, inv_ptr, far_ptr, s, px, py, pieces, PIX)
+        arg = _nearest_in_stroke(a_ptr, ab_ptr, inv_ptr, far_ptr, s, px, py, pieces, MB)
         tl.store(out_ptr + pair * PIX + k, arg)
 
     @triton.jit
@@ -137,6 +135,7 @@ if triton is not None:
         tiles_x,
         TILE: tl.constexpr,
         PIX: tl.constexpr,
+        MB: tl.constexpr,
         OVER: tl.constexpr,
         EPS: tl.constexpr,
         CAP: tl.constexpr,
@@ -151,13 +150,13 @@ if triton is not None:
         py = row.to(dtype) + 0.5
         # "over": the composite so far (white paper) and its log transmittance;
         # "ink": the log transmittance of each channel.
-        c0 = tl.full((PIX,), 1.0 if OVER else 0.0, dtype)
-        c1 = tl.full((PIX,), 1.0 if OVER else 0.0, dtype)
-        c2 = tl.full((PIX,), 1.0 if OVER else 0.0, dtype)
         logt = tl.zeros((PIX,), dtype)
+        c0 = logt + (1.0 if OVER else 0.0)
+        c1 = logt + (1.0 if OVER else 0.0)
+        c2 = logt + (1.0 if OVER else 0.0)
         for i in range(tl.load(first_ptr + tile), tl.load(first_ptr + tile + 1)):
             s = tl.load(stroke_ptr + i)
-            arg = _nearest_in_stroke(a_ptr, ab_ptr, inv_ptr, far_ptr, s, px, py, pieces, PIX)
+            arg = _nearest_in_stroke(a_ptr, ab_ptr, inv_ptr, far_ptr, s, px, py, pieces, MB)
             tl.store(nearest_ptr + i * PIX + k, arg.to(tl.int32))
             h = tl.load(width_ptr + s) * 0.5
             _, _, _, _, _, _, _, _, _, _, _, _, cov = _coverage(a_ptr, b_ptr, arg, px, py, h, EPS)
@@ -185,11 +184,6 @@ if triton is not None:
         tl.store(image_ptr + 2 * plane + pixel, c2, mask=inside)
         if OVER:
             tl.store(logt_ptr + pixel, logt, mask=inside)
-
-    @triton.jit
-    def _minimum_weight(x, y):
-        """d minimum(x, y) / dx as torch has it (a tie splits the gradient)."""
-        return tl.where(x < y, 1.0, tl.where(x == y, 0.5, 0.0))
 
     @triton.jit
     def _render_backward(
@@ -281,8 +275,9 @@ if triton is not None:
                 g_cov = -(gf0 * (1.0 - r) + gf1 * (1.0 - g) + gf2 * (1.0 - b))
             # coverage = clamp(minimum(h, d + 0.5) - maximum(-h, d - 0.5), 0, 1)
             g_raw = tl.where((raw >= 0.0) & (raw <= 1.0), g_cov, 0.0)
-            w_lo = _minimum_weight(h, d + 0.5)  # share of minimum(...) that is h
-            w_hi = _minimum_weight(d - 0.5, -h)  # share of maximum(...) that is -h
+            # (at a tie of minimum or maximum, a null set, torch splits the gradient)
+            w_lo = tl.where(h < d + 0.5, 1.0, 0.0)  # minimum(...) is h
+            w_hi = tl.where(-h > d - 0.5, 1.0, 0.0)  # maximum(...) is -h
             tl.atomic_add(grad_width_ptr + s, 0.5 * tl.sum(g_raw * (w_lo + w_hi)))
             g_d = g_raw * (w_hi - w_lo)
             # d = |u - t v| (u = p - a, v = b - a, t = clamp(u.v / (v.v + eps), 0, 1))
@@ -355,6 +350,7 @@ def nearest_piece(
             a.shape[1],
             TILE=tile,
             PIX=tile * tile,
+            MB=triton.next_power_of_2(a.shape[1]),
         )
     except Exception as exc:  # noqa: BLE001 - any compile or launch failure: fall back
         _fail(exc)
@@ -370,7 +366,8 @@ class _Job:
     ab: Tensor
     inv: Tensor
     far: Tensor
-    first: Tensor  # [tiles + 1] first pair of each tile
+    first: Tensor  # [tiles + 1] int32, first pair of each tile
+    pieces_block: int  # pieces per stroke rounded up to a power of 2
     height: int
     width: int
     over: bool
@@ -409,6 +406,7 @@ class _Render(torch.autograd.Function):
             tiles.tiles_x,
             TILE=tile,
             PIX=tile * tile,
+            MB=job.pieces_block,
             OVER=job.over,
             EPS=_EPS,
             CAP=_ALPHA_CAP,
@@ -485,7 +483,9 @@ def render(
     n_tiles = tiles.tiles_x * tiles.tiles_y
     # Padding pairs sort after every tile, under the id n_tiles.
     first = torch.searchsorted(
-        tiles.tile_id, torch.arange(n_tiles + 1, device=a.device, dtype=tiles.tile_id.dtype)
+        tiles.tile_id,
+        torch.arange(n_tiles + 1, device=a.device, dtype=tiles.tile_id.dtype),
+        out_int32=True,
     )
     job = _Job(
         dataclasses.replace(tiles, a=a.detach(), b=b.detach()),
@@ -493,6 +493,7 @@ def render(
         inv,
         far,
         first,
+        triton.next_power_of_2(a.shape[1]),
         height,
         width,
         mode == "over",
