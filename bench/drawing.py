@@ -4,7 +4,9 @@ Cases: (a) classic: ViT-B-32 with random weights, 256 strokes, 224x224, 4 augmen
 (b) plotter: A4 landscape, 256 strokes, 3 pens, and the time to prune its 256 strokes
 (random ones: the worst case, many candidates help); plus the rasterizer alone at 1024 strokes
 on a 512x512 canvas (memory bound). Run from the repository root:
-`python -m bench.drawing [--device cpu|cuda]`.
+`python -m bench.drawing [--device cpu|cuda] [--no-capture]`. On CUDA the CLIP step is
+captured in a CUDA graph (`clip_fwd_bwd_ms`, `iteration_ms`) and also timed eagerly
+(`clip_fwd_bwd_ms_eager`, `iteration_ms_eager`); `--no-capture` runs every step eagerly.
 
 `--profile` instead counts, per iteration of both cases, from the CPU profiler so it runs
 anywhere: aten ops, kernel-level ops (leaf ops that are not views), the CUDA kernel
@@ -13,7 +15,11 @@ in a CUDA run), and the points where a CUDA run blocks the host: ops that read a
 back (nonzero, unique*, masked_select, repeat_interleave without output_size, an item()
 inside an op) and Python reads or copies between host and device (float(), .item(),
 .tolist(), .cpu(), .to(device), torch.tensor(..., device=)). A CPU `.to(device)` of a
-tensor already there still counts: on CUDA it would be a copy.
+tensor already there still counts: on CUDA it would be a copy. Launches are given twice:
+eager (every kernel-level op), and with CLIP's step (the ops inside the profiler range
+clipdraw.CLIP_STEP_RANGE: forward, loss, backward to the views) counted as the one CUDA
+graph replay it is on CUDA; the profile itself runs the step eagerly, so on a machine
+without a GPU the captured figure is a projection.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from dreamdraw.drawing import (
     load_clip,
     rasterize,
 )
-from dreamdraw.drawing.clipdraw import _Strokes, canvas_for
+from dreamdraw.drawing.clipdraw import CLIP_STEP_RANGE, ViewLoss, _Strokes, canvas_for
 from dreamdraw.drawing.prune import prune_strokes
 from torch.overrides import TorchFunctionMode
 from torch.profiler import ProfilerActivity, profile
@@ -84,15 +90,19 @@ def bench_case(
     image = rasterize(params.batch(0.5), height, width, mode=mode).detach()
     gen = torch.Generator(device=device).manual_seed(0)
 
-    def clip_step():
+    def clip_step(view_loss: ViewLoss) -> None:
         leaf = letterbox(image).requires_grad_(True)
         views = augment(leaf, settings.augmentations, clip.image_size, generator=gen)
-        (-(clip.encode_image(views) @ text[0]).sum()).backward()
+        views.backward(view_loss(views)[1])
 
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     raster_ms = _timed(raster_step, device, repeats)
-    clip_ms = _timed(clip_step, device, repeats)
+    capture = clipdraw.CAPTURE_CLIP_ON_CUDA and device.type == "cuda"
+    clip_ms = {}
+    for captured in [True, False] if capture else [False]:
+        view_loss = ViewLoss(clip, text[0], capture=captured)
+        clip_ms[captured] = _timed(lambda v=view_loss: clip_step(v), device, repeats)
     # The per-iteration figure leaves out plotter mode's pruning, timed on its own below.
     run = dataclasses.replace(
         settings, iterations=iterations, progress_every=iterations, prune=False
@@ -100,9 +110,19 @@ def bench_case(
     draw("warm up", dataclasses.replace(run, iterations=2), clip=clip)
     _sync(device)
     start = time.perf_counter()
-    draw("a whale flying over a sleeping city", run, clip=clip)
+    drawn = draw("a whale flying over a sleeping city", run, clip=clip)
     _sync(device)
     total_ms = (time.perf_counter() - start) * 1000 / iterations
+    eager_ms = total_ms
+    if capture:
+        clipdraw.CAPTURE_CLIP_ON_CUDA = False
+        try:
+            start = time.perf_counter()
+            draw("a whale flying over a sleeping city", run, clip=clip)
+            _sync(device)
+            eager_ms = (time.perf_counter() - start) * 1000 / iterations
+        finally:
+            clipdraw.CAPTURE_CLIP_ON_CUDA = True
     pruning = {}
     if settings.mode == "plotter":
         with torch.no_grad():
@@ -118,8 +138,11 @@ def bench_case(
     return {
         **pruning,
         "raster_fwd_bwd_ms": round(raster_ms, 2),
-        "clip_fwd_bwd_ms": round(clip_ms, 2),
+        "clip_fwd_bwd_ms": round(clip_ms[capture], 2),
+        "clip_fwd_bwd_ms_eager": round(clip_ms[False], 2),
+        "clip_graph": drawn.settings.get("clip_graph", False),
         "iteration_ms": round(total_ms, 2),
+        "iteration_ms_eager": round(eager_ms, 2),
         "est_1000_iterations_s": round(total_ms, 2),
         "canvas": [width, height],
         "peak_mb": round(_peak_mb(device), 1),
@@ -251,16 +274,27 @@ def _is_sync(event) -> str | None:
     return event.name.removeprefix("aten::") if event.name in _SYNC_OPS else None
 
 
+def _in_clip_step(event) -> bool:
+    while event is not None:
+        if event.name == CLIP_STEP_RANGE:
+            return True
+        event = event.cpu_parent
+    return False
+
+
 def _count_profile(events, traffic: _HostTraffic) -> dict:
-    """Kernel-level ops, implied CUDA launches and syncs from profiler events."""
+    """Kernel-level ops, implied CUDA launches (all, and those inside CLIP steps) and syncs
+    from profiler events."""
     children: dict[int, int] = collections.Counter()
     for e in events:
         if e.cpu_parent is not None and e.name not in _METADATA_OPS:
             children[e.cpu_parent.id] += 1  # an op whose work is all in its children
     kernels: collections.Counter[str] = collections.Counter()
+    clip_kernels: collections.Counter[str] = collections.Counter()
     syncs: collections.Counter[str] = collections.Counter()
-    aten = 0
+    aten = clip_steps = 0
     for e in events:
+        clip_steps += e.name == CLIP_STEP_RANGE
         if not e.name.startswith("aten::"):
             continue
         aten += 1
@@ -274,7 +308,12 @@ def _count_profile(events, traffic: _HostTraffic) -> dict:
             syncs[why] += 1
         if children[e.id] == 0 and e.name not in _METADATA_OPS:
             kernels[e.name] += 1
-    launches = sum(n * (1 + _EXTRA_LAUNCHES.get(k, 0)) for k, n in kernels.items())
+            if _in_clip_step(e):
+                clip_kernels[e.name] += 1
+
+    def launches(ops: collections.Counter[str]) -> int:
+        return sum(n * (1 + _EXTRA_LAUNCHES.get(k, 0)) for k, n in ops.items())
+
     for name, n in traffic.reads.items():
         syncs[f"host read {name}"] += n
     for name, n in traffic.writes.items():
@@ -282,7 +321,9 @@ def _count_profile(events, traffic: _HostTraffic) -> dict:
     return {
         "aten_ops": aten,
         "kernel_ops": sum(kernels.values()),
-        "launches": launches,
+        "launches": launches(kernels),
+        "clip_launches": launches(clip_kernels),
+        "clip_steps": clip_steps,
         "syncs": sum(syncs.values()),
         "sync_points": dict(syncs),
         "kernels": kernels,
@@ -306,16 +347,25 @@ def profile_case(settings: DrawSettings, clip) -> dict:
     """Per-iteration ops, implied CUDA launches and host syncs of a drawing step.
 
     Two draws differ by `progress_every` iterations (2 and 2 + progress_every); their
-    difference is one progress period, so set-up and the final score cancel out.
+    difference is one progress period, so set-up and the final score cancel out. The steps
+    run eagerly (on CUDA too, so CLIP's ops are seen); with capture on, the captured figure
+    counts each CLIP step as one launch, its graph replay.
     """
+    capture = clipdraw.CAPTURE_CLIP_ON_CUDA
     clipdraw.PAIR_BUFFER_ON_CPU = True  # count the step CUDA runs
-    draw("warm up", dataclasses.replace(settings, iterations=1, prune=False), clip=clip)
-    period = max(1, settings.progress_every)
-    short, short_s = _draw_counts(settings, clip, 2)
-    long, long_s = _draw_counts(settings, clip, 2 + period)
+    clipdraw.CAPTURE_CLIP_ON_CUDA = False
+    try:
+        draw("warm up", dataclasses.replace(settings, iterations=1, prune=False), clip=clip)
+        period = max(1, settings.progress_every)
+        short, short_s = _draw_counts(settings, clip, 2)
+        long, long_s = _draw_counts(settings, clip, 2 + period)
+    finally:
+        clipdraw.CAPTURE_CLIP_ON_CUDA = capture
 
     def per(key: str) -> float:
         return round((long[key] - short[key]) / period, 2)
+
+    captured = per("launches") - per("clip_launches") + per("clip_steps")
 
     points = collections.Counter(long["sync_points"])
     points.subtract(short["sync_points"])
@@ -325,6 +375,8 @@ def profile_case(settings: DrawSettings, clip) -> dict:
         "aten_ops": per("aten_ops"),
         "kernel_ops": per("kernel_ops"),
         "cuda_launches_est": per("launches"),
+        "cuda_launches_captured_est": round(captured, 2) if capture else None,
+        "clip_step_launches_est": per("clip_launches"),
         "syncs": per("syncs"),
         "sync_points": {k: round(v / period, 2) for k, v in sorted(points.items()) if v},
         "top_kernels": {k: round(v / period, 1) for k, v in kernels.most_common(12)},
@@ -365,7 +417,13 @@ def main() -> None:
         action="store_true",
         help="only the per-iteration op, launch and sync counts (CPU profiler), for both modes",
     )
+    parser.add_argument(
+        "--no-capture",
+        action="store_true",
+        help="run CLIP's step eagerly on CUDA too (no CUDA graph)",
+    )
     args = parser.parse_args()
+    clipdraw.CAPTURE_CLIP_ON_CUDA = not args.no_capture
     device = torch.device(args.device)
     on_gpu = device.type == "cuda"
     repeats = args.repeats or (50 if on_gpu else 3)
@@ -389,6 +447,11 @@ def main() -> None:
                     "device": str(device),
                     "torch": torch.__version__,
                     "clip": args.clip,
+                    "launches": "cuda_launches_est: every kernel-level op launched eagerly; "
+                    "cuda_launches_captured_est: CLIP's step (clip_step_launches_est) as one "
+                    "CUDA graph replay"
+                    + ("; projected, no GPU" if not on_gpu else "")
+                    + ("; off (--no-capture)" if args.no_capture else ""),
                     "classic": profile_case(classic, clip),
                     "plotter": profile_case(plotter, clip),
                 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -9,7 +10,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -23,9 +24,11 @@ from dreamdraw.model_files import (
     unreachable,
 )
 from torch import Tensor, nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 __all__ = [
     "ClipModel",
+    "cast_autocast_weights",
     "DEFAULT_CLIP",
     "TEST_MODEL",
     "RANDOM_LABEL",
@@ -78,6 +81,7 @@ class ClipModel:
     is_random: bool = False
     is_toy: bool = False
     weights_path: Path | None = None
+    _cast_visual: nn.Module | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str | None:
@@ -133,6 +137,79 @@ class ClipModel:
         with self.autocast():
             features = self.model.encode_image(x)
         return nn.functional.normalize(features.float(), dim=-1)
+
+    def encode_views(self, views: Tensor) -> Tensor:
+        """encode_image for the drawing step, views [B, 3, S, S] in [0, 1] -> [B, D].
+
+        On CUDA through a copy of the image tower whose weights autocast casts to bf16
+        (matmuls, convolutions) are bf16 already, cast once on the first call, so a step
+        casts no weight; the same features as encode_image. On the CPU: encode_image.
+        """
+        if self.device.type != "cuda":
+            return self.encode_image(views)
+        if self._cast_visual is None:
+            self._cast_visual = self._visual_cast_once()
+        x = (views - self.mean[:, None, None]) / self.std[:, None, None]
+        # No cast cache: the step may be captured in a CUDA graph, which a cache would outlive.
+        with torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=False):
+            features = self._cast_visual(x)
+        return nn.functional.normalize(features.float(), dim=-1)
+
+    def _visual_cast_once(self) -> nn.Module:
+        """A copy of the image tower with autocast's weight casts done; the tower itself
+        where the copy does not run (one log line)."""
+        example = torch.zeros(1, 3, self.image_size, self.image_size, device=self.device)
+        try:
+            visual = copy.deepcopy(self.model.visual)
+            names = cast_autocast_weights(visual, example, torch.bfloat16)
+            with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16):
+                visual(example)
+        except Exception as exc:  # an architecture whose ops refuse bf16 weights, memory
+            log.warning(
+                "CLIP weights not cast to bf16 once, autocast casts them: %s", _one_line(exc)
+            )
+            return self.model.visual
+        log.info("CLIP image tower: %d weights cast to bf16 once", len(names))
+        return visual
+
+
+class _WeightCasts(TorchDispatchMode):
+    """Records which of a module's parameters and buffers are copied to `dtype` (autocast's
+    casts show as aten._to_copy below the autocast dispatch key)."""
+
+    def __init__(self, module: nn.Module, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.dtype = dtype
+        self.names = {t.data_ptr(): n for n, t in module.named_parameters()}
+        self.names.update({t.data_ptr(): n for n, t in module.named_buffers()})
+        self.cast: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is torch.ops.aten._to_copy.default and kwargs.get("dtype") == self.dtype:
+            name = self.names.get(args[0].data_ptr())
+            if name is not None and args[0].dtype != self.dtype:
+                self.cast.add(name)
+        return func(*args, **kwargs)
+
+
+def cast_autocast_weights(module: nn.Module, example: Tensor, dtype: torch.dtype) -> list[str]:
+    """Cast in place to `dtype` the parameters and buffers of a frozen module that autocast
+    (on `example`'s device, to `dtype`) casts at every call; returns their names, sorted.
+
+    Found by one forward of `example` under autocast, so whatever the architecture, exactly
+    the weights that feed reduced-precision ops (and those the model itself casts to its
+    activations' dtype) change; norms and other float32 ops keep theirs, and features and
+    gradients under autocast stay what they were.
+    """
+    probe = _WeightCasts(module, dtype)
+    with torch.no_grad(), torch.autocast(example.device.type, dtype=dtype), probe:
+        module(example)
+    tensors = dict(module.named_parameters())
+    tensors.update(module.named_buffers())
+    for name in probe.cast:
+        tensors[name].data = tensors[name].data.to(dtype)
+    return sorted(probe.cast)
 
 
 def parse_clip_spec(spec: str) -> tuple[str, str | None]:

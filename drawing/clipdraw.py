@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 from dreamdraw.device import DeviceError, parse_device
 from dreamdraw.drawing.augment import augment, letterbox, plain_view
-from dreamdraw.drawing.clip import ClipModel, load_clip
+from dreamdraw.drawing.clip import ClipModel, _one_line, load_clip
 from dreamdraw.drawing.errors import DrawingError
 from dreamdraw.drawing.model import Drawing, Pen, Stroke
 from dreamdraw.drawing.prune import prune_strokes
@@ -39,9 +39,12 @@ from dreamdraw.drawing.raster import (
 from dreamdraw.drawing.settings import DrawSettings
 from dreamdraw.paper import Paper
 from torch import Tensor
+from torch.profiler import record_function
 
 __all__ = [
+    "CLIP_STEP_RANGE",
     "DrawProgress",
+    "ViewLoss",
     "canvas_for",
     "draw",
     "resolve_device",
@@ -63,6 +66,11 @@ NEGATIVE_WEIGHT = 0.3  # CLIPDraw: each negative prompt adds +0.3 cos to the los
 # there use no pair buffer. bench.drawing --profile and the tests switch the buffer on
 # to see, on the CPU, the step CUDA runs.
 PAIR_BUFFER_ON_CPU = False
+# On CUDA the CLIP step is captured in a CUDA graph; bench.drawing switches it off to time
+# the eager step beside it.
+CAPTURE_CLIP_ON_CUDA = True
+CLIP_STEP_RANGE = "dreamdraw.clip_step"  # profiler range of one CLIP step (one graph replay)
+_CAPTURE_WARMUP = 3  # eager runs on a side stream before capture, as torch.cuda.graphs asks
 
 
 @dataclass
@@ -201,6 +209,82 @@ class _Strokes:
         return out
 
 
+class ViewLoss:
+    """CLIPDraw's loss on a batch of views and its gradient to the views, from fixed buffers.
+
+    loss = -sum_k cos(text, view_k) + NEGATIVE_WEIGHT * sum_k,j cos(negative_j, view_k).
+    Each call copies the views into a static input and runs CLIP's forward and backward
+    into static outputs: on CUDA (when `capture`) captured in a CUDA graph on the first call
+    and replayed after, eagerly where capture fails (one log line) and always on the CPU.
+    """
+
+    def __init__(
+        self,
+        clip: ClipModel,
+        text: Tensor,
+        negatives: Tensor | None = None,
+        capture: bool = True,
+    ):
+        """text: the dream's features [D]; negatives: negative prompts' features [M, D]."""
+        self.clip, self.text, self.negatives = clip, text, negatives
+        self.capture = capture and clip.device.type == "cuda"  # until a capture fails
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.views: Tensor | None = None
+        self.cos = self.grad = torch.empty(0)
+
+    @property
+    def captured(self) -> bool:
+        """Whether the step replays a CUDA graph."""
+        return self.graph is not None
+
+    def __call__(self, views: Tensor) -> tuple[Tensor, Tensor]:
+        """Cosines of the views to the text [B] and d loss / d views [B, 3, S, S].
+
+        Both are the static outputs, overwritten by the next call: use them before it.
+        """
+        if self.views is None or self.views.shape != views.shape:
+            self.views = torch.empty_like(views, requires_grad=True)
+            self.graph = None
+        with torch.no_grad():
+            self.views.copy_(views)
+        with record_function(CLIP_STEP_RANGE):
+            if self.graph is None and self.capture:
+                self.graph = self._captured()
+                self.capture = self.graph is not None
+            if self.graph is not None:
+                self.graph.replay()
+            else:
+                self._run()
+        return self.cos, self.grad
+
+    def _run(self) -> None:
+        assert self.views is not None
+        features = self.clip.encode_views(self.views)
+        cos = features @ self.text
+        loss = -cos.sum()
+        if self.negatives is not None:
+            loss = loss + NEGATIVE_WEIGHT * (features @ self.negatives.T).sum()
+        (grad,) = torch.autograd.grad(loss, self.views)
+        self.cos, self.grad = cos.detach(), grad
+
+    def _captured(self) -> torch.cuda.CUDAGraph | None:
+        """The step captured in a CUDA graph (outputs in self.cos, self.grad), or None."""
+        try:
+            side = torch.cuda.Stream(self.clip.device)
+            side.wait_stream(torch.cuda.current_stream(self.clip.device))
+            with torch.cuda.stream(side):
+                for _ in range(_CAPTURE_WARMUP):
+                    self._run()
+            torch.cuda.current_stream(self.clip.device).wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                self._run()
+            return graph
+        except Exception as exc:  # capture fails in many ways: an op, the driver, memory
+            log.warning("CLIP step not captured in a CUDA graph, run eagerly: %s", _one_line(exc))
+            return None
+
+
 def canvas_for(s: DrawSettings) -> tuple[Paper, int, int]:
     """The paper a drawing lies on and its canvas (width, height) in px.
 
@@ -264,6 +348,7 @@ def draw(
         view_gen = torch.Generator(device=device).manual_seed(view_seed)
     text = clip.encode_text([prompt.strip()])
     negatives = clip.encode_text(s.negative_prompts) if s.negative_prompts else None
+    view_loss = ViewLoss(clip, text[0], negatives, capture=CAPTURE_CLIP_ON_CUDA)
     compositing = "over" if s.mode == "classic" else "ink"
     whole_canvas = s.mode == "plotter" and s.plain_view
 
@@ -320,12 +405,8 @@ def draw(
                 views = torch.cat([plain_view(square[None], clip.image_size), views])
         else:  # no augmentation: CLIP sees the whole canvas (fast previews, tests)
             views = square[None]
-        features = clip.encode_image(views)
-        cos = features @ text[0]
-        loss = -cos.sum()
-        if negatives is not None:
-            loss = loss + NEGATIVE_WEIGHT * (features @ negatives.T).sum()
-        loss.backward()
+        cos, view_grad = view_loss(views)
+        views.backward(view_grad)
         optimizer.step()
         params.clamp_()
         step_scores[it] = cos.detach().mean()
@@ -360,6 +441,8 @@ def draw(
             template.settings["stopped_at"] = done
             break
 
+    if device.type == "cuda":
+        template.settings["clip_graph"] = view_loss.captured
     strokes = params.to_strokes()
     if s.mode == "plotter":
         keep = params.lengths_px() >= s.min_stroke_mm / mm_per_px

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 import torch
 from dreamdraw.drawing import ClipModelMissing, DrawingError, load_clip
-from dreamdraw.drawing.clip import _TINY_CONFIG
+from dreamdraw.drawing.clip import _TINY_CONFIG, cast_autocast_weights
 
 
 def test_tiny_test_model_is_random_and_labelled():
@@ -67,3 +68,29 @@ def test_unreadable_checkpoint_and_unknown_names_are_clear_errors(tmp_path):
         load_clip("NoSuchModel:openai")
     with pytest.raises(DrawingError, match="unknown pretrained tag"):
         load_clip("ViT-B-32:nosuchtag")
+
+
+def _features_and_gradient(visual: torch.nn.Module, x: torch.Tensor):
+    """The drawing step's use of the image tower: autocast on, a gradient to the input."""
+    leaf = x.clone().requires_grad_(True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        features = visual(leaf)
+    (grad,) = torch.autograd.grad(features.float().square().sum(), leaf)
+    return features, grad
+
+
+def test_weights_autocast_casts_are_cast_once_and_features_and_gradients_stay_the_same():
+    visual = copy.deepcopy(load_clip("test:tiny").model.visual)
+    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    features, grad = _features_and_gradient(visual, x)
+
+    names = cast_autocast_weights(visual, x, torch.bfloat16)
+
+    dtypes = {name: p.dtype for name, p in visual.named_parameters()}
+    assert {"conv1.weight", "transformer.resblocks.1.mlp.c_proj.weight", "proj"} <= set(names)
+    assert all(dtypes[name] == torch.bfloat16 for name in names)
+    norms = [name for name in dtypes if "ln_" in name]
+    assert norms and all(dtypes[name] == torch.float32 for name in norms)
+    cast_features, cast_grad = _features_and_gradient(visual, x)
+    assert torch.equal(cast_features, features) and torch.equal(cast_grad, grad)
+    assert cast_autocast_weights(visual, x, torch.bfloat16) == []  # no cast left per call

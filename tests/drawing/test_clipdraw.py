@@ -204,3 +204,48 @@ def test_a_drawing_step_reads_the_device_once_per_progress_period(clip, monkeypa
     for mode in ("classic", "plotter"):
         # Ten more iterations (two progress periods) add two reads: the periods' scores.
         assert reads(12, mode) - reads(2, mode) == 2, mode
+
+
+def _views(clip, seed: int) -> torch.Tensor:
+    size = clip.image_size
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(3, 3, size, size, generator=gen).requires_grad_(True)
+
+
+def test_view_loss_gives_the_clipdraw_loss_gradient_to_the_views_eagerly_on_cpu(clip, caplog):
+    from dreamdraw.drawing.clipdraw import NEGATIVE_WEIGHT, ViewLoss
+
+    text = clip.encode_text(["a red fish"])[0]
+    negatives = clip.encode_text(["a dog", "a car"])
+    view_loss = ViewLoss(clip, text, negatives, capture=True)  # never captured on the CPU
+    for seed in (0, 1):  # the static input takes each call's views
+        views = _views(clip, seed)
+        features = clip.encode_image(views)
+        cos = features @ text
+        loss = -cos.sum() + NEGATIVE_WEIGHT * (features @ negatives.T).sum()
+        (expected,) = torch.autograd.grad(loss, views)
+
+        got_cos, got_grad = view_loss(views)
+
+        torch.testing.assert_close(got_cos, cos.detach(), rtol=0, atol=0)
+        torch.testing.assert_close(got_grad, expected, rtol=0, atol=0)
+    assert not view_loss.captured and not caplog.records
+
+
+def test_profile_counts_each_clip_step_as_one_launch_once_captured(clip):
+    from dreamdraw.drawing.clipdraw import ViewLoss
+    from torch.profiler import ProfilerActivity, profile
+
+    from bench.drawing import _count_profile, _HostTraffic
+
+    view_loss = ViewLoss(clip, clip.encode_text(["a red fish"])[0])
+    views = _views(clip, 0)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        view_loss(views)
+        view_loss(views)
+    counts = _count_profile(prof.events(), _HostTraffic())
+
+    assert counts["clip_steps"] == 2
+    # Outside the steps: only the two copies into the static input.
+    assert counts["launches"] - counts["clip_launches"] == 2
+    assert counts["clip_launches"] > 100  # forward and backward (run on this thread)
