@@ -1,10 +1,11 @@
 """Every GPU figure the issues ask for, in one run; prints one JSON line.
 
-Runs bench.drawing, bench.analysis (FIXLIP at 2^15 and 2^17 coalitions, the surgery
-table) and bench.speech (Whisper base on the 11 s dream) as child processes, each with a
-time limit, and gathers: classic and plotter ms per iteration and seconds per
+Runs bench.drawing, bench.raster, bench.analysis (FIXLIP at 2^15 and 2^17 coalitions, the
+surgery table) and bench.speech (Whisper base on the 11 s dream) as child processes, each
+with a time limit, and gathers: classic and plotter ms per iteration and seconds per
 1000-iteration drawing, peak GPU memory, rasterizer forward+backward ms (256 strokes
-224^2, 1024 strokes 512^2), FIXLIP seconds, surgery table seconds and Whisper decode
+224^2, 1024 strokes 512^2) with the Triton kernels and with PyTorch, and how far apart
+their images and gradients are, FIXLIP seconds, surgery table seconds and Whisper decode
 seconds. A part that fails or runs out of time gives null and its reason under "errors";
 the others still report. `--device cpu` is a dry run with small sizes. Started by
 bench/gpu_check.sh; `python -m bench.gpu_check [--device cuda|cpu] [--budget-s 450]`.
@@ -66,6 +67,11 @@ def main() -> None:
     sizes = ["--iterations", "100", "--repeats", "20"] if gpu else ["--iterations", "2"]
     sizes += [] if gpu else ["--repeats", "1"]
     drawing = part("drawing", ["bench.drawing", "--device", args.device, *sizes], 0.35)
+    raster = part(
+        "raster",
+        ["bench.raster", "--device", args.device] + ([] if gpu else ["--quick", "--repeats", "1"]),
+        0.06,
+    )
     quick = [] if gpu else ["--quick", "--images", "2"]
     fixlip_15 = part(
         "fixlip_2^15",
@@ -89,6 +95,11 @@ def main() -> None:
         0.2,
     )  # fmt: skip
 
+    # bench.raster's cases (--quick: the small ones)
+    small, large = ("256_strokes_224px", "1024_strokes_512px")
+    if not gpu:
+        small, large = ("32_strokes_64px", "128_strokes_128px")
+
     def per_1000(mode: str) -> float | None:
         ms = _get(drawing, mode, "iteration_ms")
         return None if ms is None else round(ms, 2)  # ms per iteration = s per 1000
@@ -104,8 +115,12 @@ def main() -> None:
         "drawing_peak_mb": max(
             (_get(drawing, m, "peak_mb") or 0.0 for m in ("classic", "plotter")), default=None
         ),
-        "raster_256_strokes_224px_ms": _get(drawing, "classic", "raster_fwd_bwd_ms"),
-        "raster_1024_strokes_512px_ms": _get(drawing, "raster_1024_strokes_512px", "fwd_bwd_ms"),
+        "raster_256_strokes_224px_ms": _get(raster, small, "triton_fwd_bwd_ms"),
+        "raster_1024_strokes_512px_ms": _get(raster, large, "triton_fwd_bwd_ms"),
+        "raster_256_strokes_224px_torch_ms": _get(raster, small, "torch_fwd_bwd_ms"),
+        "raster_1024_strokes_512px_torch_ms": _get(raster, large, "torch_fwd_bwd_ms"),
+        "raster_triton_why_not": _get(raster, small, "triton_why_not"),
+        "raster_triton_vs_torch_max_abs_diff": _get(raster, small, "max_abs_diff"),
         "fixlip_2^15_s": _get(fixlip_15, "fixlip", "seconds"),
         "fixlip_2^17_s": _get(analysis, "fixlip", "seconds"),
         "fixlip_coalitions": [_get(fixlip_15, "fixlip", "coalitions"),
