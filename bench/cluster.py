@@ -89,7 +89,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         local = LocalEngine(load_clip("toy:clip"), settings)
         runs["one_process"] = timed_run(Path(tmp) / "local", args.pairs, settings, local)
-        ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            logging_level="WARNING",
+            log_to_driver=False,
+        )
         try:
             for workers in (1, 2):
                 ray_settings = RaySettings(workers=workers, batch_size=2)

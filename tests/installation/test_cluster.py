@@ -55,7 +55,13 @@ figures = false
 
 @pytest.fixture(scope="module")
 def engine():
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level="WARNING",
+        log_to_driver=False,
+    )
     try:
         with RayEngine(SETTINGS, RaySettings(workers=2, batch_size=1)) as running:
             yield running
@@ -102,7 +108,7 @@ def test_every_worker_gets_a_batch_before_any_gets_a_second(engine, tmp_path):
     with an_archive(tmp_path / "data", DREAMS[:2]) as archive:
         analyse_archive(archive, None, SETTINGS, tmp_path, everything=True, engine=engine)
     # batch_size 1: two pairs are one batch for each worker, not two for the first
-    assert [n - b for n, b in zip(engine.batches_sent, before)] == [1, 1]
+    assert [n - b for n, b in zip(engine.batches_sent, before, strict=True)] == [1, 1]
 
 
 def test_a_corrupt_drawing_is_recorded_as_failed_and_the_rest_are_analysed(engine, tmp_path):
