@@ -17,6 +17,10 @@ a render without one sizes the buffer exactly and drops culled pairs (two reads)
 Two ways to combine strokes:
 - "ink": pen ink on white paper, order-free: paper x prod(1 - coverage x (1 - ink)).
 - "over": RGBA strokes composited "over" in stroke order onto white, as CLIPDraw does.
+
+On CUDA the pairs' coverage and compositing run as two Triton kernels, forward and
+backward (`triton_raster`); the PyTorch renderer here is the CPU path, the fallback and
+their reference.
 """
 
 from __future__ import annotations
@@ -429,6 +433,12 @@ def rasterize(
     PyTorch path runs elsewhere and wherever Triton does not."""
     if mode not in ("ink", "over"):
         raise ValueError(f"unknown compositing mode {mode!r}")
+    need = 4 if mode == "over" else 3  # the kernels read that many channels unchecked
+    if strokes.colors.shape[-1] < need:
+        raise ValueError(
+            f"{mode!r} compositing needs {'RGBA' if need == 4 else 'RGB'} colours [N, {need}],"
+            f" got [N, {strokes.colors.shape[-1]}]"
+        )
     dtype, device = strokes.points.dtype, strokes.points.device
     kernels = _triton_module(device, tile)
     tiles = _tiles(

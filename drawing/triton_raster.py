@@ -25,9 +25,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from dreamdraw.drawing.raster import _Tiles
 
 __all__ = ["kernel_enabled", "nearest_piece", "render"]
 
@@ -362,7 +366,7 @@ def nearest_piece(
 class _Job:
     """What a render's two launches share besides the differentiable inputs."""
 
-    tiles: object  # raster._Tiles, its pieces detached (the PyTorch fallback's pairs)
+    tiles: _Tiles  # its pieces detached (the PyTorch fallback's pairs)
     ab: Tensor
     inv: Tensor
     far: Tensor
@@ -473,9 +477,9 @@ def _torch_backward(job: _Job, a, b, widths, colors, grad) -> tuple[Tensor, ...]
 
 
 def render(
-    tiles, widths: Tensor, colors: Tensor, height: int, width: int, mode: str
+    tiles: _Tiles, widths: Tensor, colors: Tensor, height: int, width: int, mode: str
 ) -> Tensor | None:
-    """The image [3, H, W] of `tiles` (raster._Tiles, pairs sorted by tile then stroke) with
+    """The image [3, H, W] of `tiles` (pairs sorted by tile, then stroke) with
     stroke widths [N] (px) and colours [N, C], differentiable in the pieces, widths and
     colours; None when the kernel cannot run (the caller renders in PyTorch)."""
     a, b = tiles.a, tiles.b

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from dreamdraw.drawing.raster import StrokeBatch, flatten_bezier, rasterize
 from PIL import Image, ImageDraw
@@ -98,6 +99,12 @@ def test_strokes_outside_the_canvas_leave_it_white():
     points = torch.tensor([[[-50.0, -50.0], [-40.0, -45.0], [-30.0, -44.0], [-20.0, -40.0]]])
     strokes = StrokeBatch(points, torch.tensor([1]), torch.tensor([3.0]), torch.zeros(1, 3))
     assert torch.equal(rasterize(strokes, 20, 20), torch.ones(3, 20, 20))
+
+
+def test_over_compositing_refuses_colours_without_alpha():
+    strokes = random_strokes(2, 16, seed=4)  # RGB
+    with pytest.raises(ValueError, match=r"'over' compositing needs RGBA colours \[N, 4\]"):
+        rasterize(strokes, 16, 16, mode="over")
 
 
 def test_sixteen_strokes_fit_a_drawn_shape_by_mse():
