@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -24,7 +25,8 @@ __all__ = ["Kiosk", "run_kiosk", "wrap_text"]
 
 _MARGIN = 48
 _METER_FLOOR_DBFS = -60.0
-_THUMBNAILS = 4  # earlier drawings on the attract screen
+_SLIDES = 8  # recent drawings the attract screen shows in turn
+_FADE_S = 1.0  # the attract screen's cross-fade from one drawing to the next
 _NOTICE_S = 4.0
 
 
@@ -68,8 +70,14 @@ def _colour(hex_colour: str) -> tuple[int, int, int]:
 class Kiosk:
     """Draws the show's current screen on a surface and turns keys into show actions."""
 
-    def __init__(self, show: Show, settings: KioskSettings | None = None) -> None:
+    def __init__(
+        self,
+        show: Show,
+        settings: KioskSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.show = show
+        self.clock = clock  # seconds, on the show's clock: ages of screens, the slideshow
         self.settings = settings or show.config.kiosk
         s = self.settings
         pygame.font.init()
@@ -90,6 +98,7 @@ class Kiosk:
         self._previews: dict[tuple[int, int], pygame.Surface] = {}
         self._notice: tuple[str, float] | None = None  # a hint for the visitor, and since when
         self.snap = show.snapshot()  # what the last frame showed
+        self.now = clock()  # when the last frame was drawn
 
     # -- input -----------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
@@ -143,7 +152,7 @@ class Kiosk:
             self.typing = None
         elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
             if not clean_dream(self.typing, self.settings.max_dream_chars):
-                self._notice = ("Type your dream first, then press Enter.", time.monotonic())
+                self._notice = ("Type your dream first, then press Enter.", self.clock())
                 return
             text, self.typing = self.typing, None
             if self.show.type_dream(text) and self.show.state is State.CONFIRM:
@@ -153,6 +162,7 @@ class Kiosk:
     def render(self, surface: pygame.Surface, snapshot: ShowSnapshot | None = None) -> None:
         """Draw the show's current state (or `snapshot` of it) onto `surface`."""
         self.snap = snapshot or self.show.snapshot()
+        self.now = self.clock()
         surface.fill(self.bg)
         screen = self.snap.screen
         if self.typing is not None and screen.state not in (
@@ -190,17 +200,17 @@ class Kiosk:
             top += f.get_linesize()
         return top
 
-    def _message(self, surface: pygame.Surface, top: int) -> int:
+    def _message(self, surface: pygame.Surface, top: int, width: int | None = None) -> int:
         """The polite line of the moment; on the attract screen it fades after message_s."""
         screen = self.snap.screen
         if screen.message and (
             screen.state is not State.ATTRACT or self._age() < self.settings.message_s
         ):
-            return self._text(surface, screen.message, top, colour=self.accent)
+            return self._text(surface, screen.message, top, colour=self.accent, width=width)
         return top
 
     def _age(self) -> float:
-        return time.monotonic() - self.snap.screen.since
+        return self.now - self.snap.screen.since
 
     def _bar(
         self, surface: pygame.Surface, top: int, fraction: float, height: int = 24, x: int = _MARGIN
@@ -214,45 +224,90 @@ class Kiosk:
         return top + height + 16
 
     def _attract(self, surface: pygame.Surface) -> None:
-        top = self._text(surface, self.settings.title, _MARGIN, "title")
-        top = self._message(surface, top + 24)
+        slides = list(reversed(self.snap.finished[-_SLIDES:]))  # newest first
+        if self.typing is not None:
+            slides = []  # the visitor's words get the whole screen
+        # With drawings to show, the words take the left half and the slideshow the right.
+        width = surface.get_width() // 2 - _MARGIN if slides else None
+        top = self._text(surface, self.settings.title, _MARGIN, "title", width=width)
+        top = self._message(surface, top + 24, width)
         if self.typing is not None:
             self._typing_box(surface, top + 24)
             return
         instructions = self.settings.instructions
         if self.snap.keyboard_mode:
             instructions = "Type your dream and press Enter."
-        top = self._text(surface, instructions, top + 24)
+        top = self._text(surface, instructions, top + 24, width=width)
         if not self.snap.can_take_dream:
             self._text(
-                surface, "One moment please: the robot is still busy.", top + 24, colour=self.accent
+                surface,
+                "One moment please: the robot is still busy.",
+                top + 24,
+                colour=self.accent,
+                width=width,
             )
-        self._earlier_drawings(surface)
+        if slides:
+            self._slideshow(surface, slides)
 
-    def _earlier_drawings(self, surface: pygame.Surface) -> None:
-        """The last drawings made, in a row above the footer: what the installation makes."""
-        drawings = self.snap.finished[-_THUMBNAILS:]
-        if not drawings:
-            return
-        gap = 16
-        width = (surface.get_width() - 2 * _MARGIN - gap * (_THUMBNAILS - 1)) // _THUMBNAILS
-        height = min(surface.get_height() // 4, width)
-        top = surface.get_height() - 2 * _MARGIN - height - self.fonts["small"].get_linesize()
-        label = self.fonts["small"].render("Dreams drawn today", True, self.dim)
-        surface.blit(label, (_MARGIN, top - label.get_height() - 6))
+    def slide(self, count: int) -> tuple[int, float]:
+        """Which of `count` drawings the attract screen shows now, and how far its fade-in is
+        (0..1): each stays attract_slide_s on the kiosk's clock."""
+        period = self.settings.attract_slide_s
+        turn = int(self.now // period)
+        return turn % count, min(1.0, (self.now - turn * period) / _FADE_S)
+
+    def _slideshow(self, surface: pygame.Surface, drawings: list[Drawing]) -> None:
+        """One recent drawing at a time, large, with its dream; the next one fades in over the
+        last (its words after the last one's have faded out)."""
+        index, shown = self.slide(len(drawings))
+        if len(drawings) == 1:
+            shown = 1.0
+        left = surface.get_width() // 2 + _MARGIN // 2
+        width = surface.get_width() - left - _MARGIN
         small = self.fonts["small"]
-        for i, drawing in enumerate(reversed(drawings)):
-            preview = self._preview_surface(drawing, height)
-            if preview.get_width() > width:
-                preview = pygame.transform.smoothscale(
-                    preview, (width, round(preview.get_height() * width / preview.get_width()))
-                )
-            left = _MARGIN + i * (width + gap)
-            surface.blit(preview, (left, top))
-            caption = wrap_text(small, clean_dream(drawing.prompt, 200), width)[0]
-            surface.blit(
-                small.render(caption, True, self.dim), (left, top + preview.get_height() + 4)
-            )
+        caption_h = 3 * self.fonts["body"].get_linesize() + small.get_linesize() + 16
+        height = surface.get_height() - 3 * _MARGIN - caption_h
+        if shown < 1.0:
+            before = drawings[index - 1]
+            self._slide_words(surface, before, left, width, height, max(0.0, 1 - 2 * shown))
+            self._slide_picture(surface, before, left, width, height, 1.0)
+        self._slide_words(surface, drawings[index], left, width, height, max(0.0, 2 * shown - 1))
+        self._slide_picture(surface, drawings[index], left, width, height, shown)
+        label = f"dreamt here earlier ({index + 1} of {len(drawings)})"
+        bottom = surface.get_height() - 2 * _MARGIN - small.get_linesize()
+        surface.blit(small.render(label, True, self.dim), (left, bottom))
+
+    def _slide_preview(self, drawing: Drawing, width: int, height: int) -> pygame.Surface:
+        """The drawing at its largest within width x height px."""
+        fitted = min(height, round(width * drawing.canvas_height / drawing.canvas_width))
+        return self._preview_surface(drawing, max(16, fitted))
+
+    def _slide_picture(
+        self, surface: pygame.Surface, drawing: Drawing, left: int, width: int, height: int,
+        opacity: float,
+    ) -> None:  # fmt: skip
+        preview = self._slide_preview(drawing, width, height)
+        preview.set_alpha(round(255 * opacity))
+        surface.blit(preview, (left + (width - preview.get_width()) // 2, _MARGIN))
+        preview.set_alpha(None)
+
+    def _slide_words(
+        self, surface: pygame.Surface, drawing: Drawing, left: int, width: int, height: int,
+        opacity: float,
+    ) -> None:  # fmt: skip
+        """The drawing's dream under its picture, at most three lines, as plain text."""
+        if opacity <= 0:
+            return
+        body = self.fonts["body"]
+        lines = wrap_text(body, f"\u201c{clean_dream(drawing.prompt, 200)}\u201d", width)
+        if len(lines) > 3:
+            lines = [*lines[:2], f"{lines[2]} \u2026"]
+        top = _MARGIN + self._slide_preview(drawing, width, height).get_height() + 16
+        for line in lines:
+            text = body.render(line, True, self.fg)
+            text.set_alpha(round(255 * opacity))
+            surface.blit(text, (left, top))
+            top += body.get_linesize()
 
     def _typing_box(self, surface: pygame.Surface, top: int) -> int:
         text = clean_dream(self.typing or "", self.settings.max_dream_chars)
@@ -265,7 +320,7 @@ class Kiosk:
             (surface.get_width() - _MARGIN, bottom + 4),
             2,
         )
-        if self._notice is not None and time.monotonic() - self._notice[1] < _NOTICE_S:
+        if self._notice is not None and self.now - self._notice[1] < _NOTICE_S:
             bottom = self._text(surface, self._notice[0], bottom + 16, colour=self.accent)
         return bottom + 16
 
@@ -306,7 +361,7 @@ class Kiosk:
     def _preview_surface(self, drawing: Drawing, height: int) -> pygame.Surface:
         key = (id(drawing), height)
         if key not in self._previews:
-            if len(self._previews) > 2 * _THUMBNAILS:  # only what is on screen is kept
+            if len(self._previews) > 2 * _SLIDES:  # only what is on screen is kept
                 self._previews.clear()
             width = max(16, round(height * drawing.canvas_width / drawing.canvas_height))
             image = drawing.render(width_px=width)

@@ -91,6 +91,12 @@ class KioskSettings:
     message_s: float = setting(
         6.0, "polite messages (nothing heard, moderated) stay this long (s)", gt=0
     )
+    attract_slide_s: float = setting(
+        8.0,
+        "the attract screen shows each recent public drawing with its dream this long (s)",
+        ge=2,
+        le=600,
+    )
     font_size: int = setting(34, "body text size in px", ge=8)
     background: str = setting("#14141c", "background colour (#rrggbb)")
     foreground: str = setting("#f2efe6", "text colour (#rrggbb)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -14,7 +15,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 from dreamdraw.drawing import draw, load_clip  # noqa: E402
-from dreamdraw.installation.config import config_from_dict  # noqa: E402
+from dreamdraw.installation.config import ConfigError, config_from_dict  # noqa: E402
 from dreamdraw.installation.kiosk import Kiosk, wrap_text  # noqa: E402
 from dreamdraw.installation.orchestrator import Show  # noqa: E402
 from dreamdraw.installation.plotting import PlotterStation  # noqa: E402
@@ -269,13 +270,52 @@ def test_the_thank_you_screen_shows_the_visitors_drawing(show, surface, artifact
     assert ink_share(surface, kiosk) > without
 
 
-def test_the_attract_screen_shows_earlier_drawings(show, surface, artifacts, clip):
-    kiosk = Kiosk(show)
-    drawings = tuple(draw(t, show.config.drawing, clip) for t in ("a cat", "a boat", "a tree"))
-    shot(kiosk, surface, artifacts, "attract-empty", show.snapshot())
-    without = ink_share(surface, kiosk)
-    shot(kiosk, surface, artifacts, "attract-drawings", replace(show.snapshot(), finished=drawings))
-    assert ink_share(surface, kiosk) > without
+def slideshow_area(surface: pygame.Surface) -> np.ndarray:
+    """The attract screen's right half below its words and above the footer, where recent
+    drawings are shown."""
+    pixels = pygame.surfarray.array3d(surface)
+    return pixels[surface.get_width() // 2 :, 250 : surface.get_height() - 100].copy()
+
+
+def test_the_attract_screen_shows_recent_drawings_one_at_a_time_with_their_dreams(
+    show, surface, artifacts, clip
+):
+    period = show.config.kiosk.attract_slide_s
+    cycle = 3 * period  # three drawings: the first shows at the start of each cycle
+    now = [(int(time.monotonic() // cycle) + 1) * cycle + period / 2]  # mid-slide
+    kiosk = Kiosk(show, clock=lambda: now[0])
+    dreams = ("a cat on a roof", "a boat in the rain", HOSTILE)
+    drawings = tuple(draw(t, show.config.drawing, clip) for t in dreams)
+    with_drawings = replace(show.snapshot(), finished=drawings)
+
+    shot(kiosk, surface, artifacts, "attract-no-drawings-yet", show.snapshot())
+    empty = slideshow_area(surface)
+    assert not (np.abs(empty - np.array(kiosk.bg)).sum(axis=2) > 30).any()  # nothing shown
+
+    seen = []
+    for k in range(4):
+        path = shot(kiosk, surface, artifacts, f"attract-slide-{k}", with_drawings)
+        seen.append((kiosk.slide(len(drawings)), slideshow_area(surface)))
+        assert path.is_file()
+        now[0] += period
+    # Newest first, one every attract_slide_s, round and round; each its own picture.
+    assert [index for (index, _), _ in seen] == [0, 1, 2, 0]
+    assert all(shown == 1.0 for (_, shown), _ in seen)
+    assert not np.array_equal(seen[0][1], seen[1][1])
+    assert not np.array_equal(seen[1][1], seen[2][1])
+    assert np.array_equal(seen[0][1], seen[3][1])
+
+    now[0] += 0.5 - period / 2  # half a second into the second drawing: both, blended
+    shot(kiosk, surface, artifacts, "attract-cross-fade", with_drawings)
+    assert kiosk.slide(len(drawings)) == (1, pytest.approx(0.5))
+    blend = slideshow_area(surface)
+    assert not np.array_equal(blend, seen[0][1]) and not np.array_equal(blend, seen[1][1])
+
+
+def test_the_attract_slide_time_is_a_bounded_setting():
+    assert kiosk_config().kiosk.attract_slide_s == 8.0
+    with pytest.raises(ConfigError, match="attract_slide_s must be between 2 and 600"):
+        config_from_dict({"kiosk": {"attract_slide_s": 0}})
 
 
 def test_the_snapshot_keeps_earlier_drawings_from_view_without_public_consent(tmp_path, clip):
