@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -58,13 +58,16 @@ def drawn_on_paper(simulator: PtySimulator, driver: Driver) -> list[np.ndarray]:
 
 @dataclass
 class SimulatedPlot:
-    """A plot on a simulated device: the plan, the job's result, the pen's trace and its check."""
+    """A plot on a simulated device: the plan, the job's result, the pen's trace and its check;
+    `drawn_pens` is the pen of each drawn path as the protocol named it (see
+    PtySimulator.drawn_pens)."""
 
     toolpath: Toolpath
     result: JobResult
     drawn: list[np.ndarray]
     report: TraceReport
     stats: SimStats
+    drawn_pens: list[int] = field(default_factory=list)
 
 
 def plot_on_simulator(
@@ -97,9 +100,10 @@ def plot_on_simulator(
             driver.close()
         drawn = drawn_on_paper(simulator, driver)
         if png is not None:
-            simulator.render_png(png, _device_sheet(toolpath.sheet))
+            simulator.render_png(png, _device_sheet(toolpath.sheet), pens=toolpath.pens)
+        report = compare_trace(toolpath, drawn, tolerance_mm)
         return SimulatedPlot(
-            toolpath, result, drawn, compare_trace(toolpath, drawn, tolerance_mm), simulator.stats
+            toolpath, result, drawn, report, simulator.stats, simulator.drawn_pens()
         )
 
 

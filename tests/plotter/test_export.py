@@ -22,6 +22,7 @@ def test_gcode_file_has_setup_strokes_and_a_pause_per_pen_change(
     assert [line for line in lines if line.startswith("M0")] == [
         "M0 (put in pen 2 (blue), then resume)"
     ]
+    assert [line for line in lines if line.startswith("T")] == ["T1", "T2"]  # pens named
     assert lines[-1] == "M2"
     assert all(len(line) <= 80 for line in lines)
     # Machine Y points up: the first stroke's start is flipped on the sheet.

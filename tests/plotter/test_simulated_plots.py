@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from dreamdraw.plotter import PlotterSettings, plan_toolpath, plot_on_simulator
 
+from tests.plotter.plotter_samples import random_drawing
+
 
 @pytest.mark.parametrize(
     ("device", "options"),
@@ -55,3 +57,20 @@ def test_hpgl_with_esc_b_never_overfills_the_buffer(
     plot = plot_on_simulator(drawing_svg, quick.with_options(device="hpgl"), speedup=500)
     assert plot.report.exact
     assert plot.stats.overflowed == 0
+
+
+@pytest.mark.parametrize(
+    ("device", "pen_change"),
+    [("grbl", "prompt"), ("grbl", "device"), ("hpgl", "device"), ("axidraw", "prompt")],
+)
+def test_each_drawn_path_carries_the_pen_its_protocol_named(
+    device: str, pen_change: str, quick: PlotterSettings
+) -> None:
+    settings = quick.with_options(device=device, pen_change=pen_change)
+    toolpath = plan_toolpath(random_drawing(seed=4, strokes=8).to_svg(), settings)
+    plot = plot_on_simulator(toolpath, settings, speedup=200)
+    assert plot.result.completed and plot.report.exact
+    planned = [toolpath.strokes[i].pen for i in plot.result.drawn]
+    assert set(planned) == {1, 2}
+    # AxiDraw's protocol names no pen: every path is pen 1.
+    assert plot.drawn_pens == (planned if device != "axidraw" else [1] * len(planned))
