@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -247,7 +248,8 @@ def simulate_command(
             raise PlotterError(f"bad --fault {spec!r}: {exc}; use KIND@LINE[:SECONDS]") from None
     simulator = simulator_for(settings, speedup=speedup, faults=parsed)
     pens = [PenInfo(p.id, p.name, p.color, p.width_mm) for p in app.config.drawing.pens]
-    with simulator:
+    # Signals are caught before the port is announced: one sent any time after ends the wait.
+    with _stop_signals() as stopped, simulator:
         click.echo(simulator.port)
         click.echo(
             f"{protocol} simulator on {simulator.pty_path}; "
@@ -258,7 +260,9 @@ def simulate_command(
             click.echo(
                 f"{png} is drawn at Ctrl-C or SIGTERM; {_pen_note(protocol, settings)}", err=True
             )
-        _wait_for_stop(seconds)
+        end = time.monotonic() + seconds if seconds is not None else None
+        while not stopped and (end is None or time.monotonic() < end):
+            time.sleep(0.05)
         if png is not None:
             sheet = settings.sheet()
             simulator.render_png(png, (sheet.width_mm, sheet.height_mm), pens=pens)
@@ -276,17 +280,16 @@ def _pen_note(protocol: str, settings: PlotterSettings) -> str:
     return f"each path in the colour of its {word} ({colours})"
 
 
-def _wait_for_stop(seconds: float | None) -> None:
-    """Return after `seconds` (None: never) or at SIGINT or SIGTERM, whichever comes first."""
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM, while inside, are appended to the list instead of ending us."""
     stopped: list[int] = []
     signals = (signal.SIGINT, signal.SIGTERM)
     previous = {
         sig: signal.signal(sig, lambda number, _: stopped.append(number)) for sig in signals
     }
     try:
-        end = time.monotonic() + seconds if seconds is not None else None
-        while not stopped and (end is None or time.monotonic() < end):
-            time.sleep(0.05)
+        yield stopped
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -122,8 +122,9 @@ def test_job_file_settings_round_trip(capsys, drawing_json: Path, fast_config: P
     assert header["settings"]["pen_up_delay_s"] == 0.02
 
 
-def test_simulate_writes_its_png_on_sigterm_in_the_pens_colours_on_the_paper(
-    tmp_path: Path, fast_config: Path
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_simulate_writes_its_png_at_a_signal_in_the_pens_colours_on_the_paper(
+    tmp_path: Path, fast_config: Path, stop: signal.Signals
 ) -> None:
     config = tmp_path / "pens.toml"
     config.write_text(
@@ -156,7 +157,7 @@ def test_simulate_writes_its_png_on_sigterm_in_the_pens_colours_on_the_paper(
         )
         assert plot.returncode == 0, plot.stderr
         assert "Put in pen 2" in plot.stderr
-        simulator.send_signal(signal.SIGTERM)
+        simulator.send_signal(stop)
         _, err = simulator.communicate(timeout=20)
     finally:
         simulator.kill()
