@@ -257,11 +257,17 @@ if triton is not None:
                 below += tl.log(1.0 - alpha)
                 above = tl.exp(total - below)  # transmittance of the pairs drawn later
                 g_alpha = above * (g0 * (r - b0) + g1 * (g - b1) + g2 * (b - b2))
-                tl.atomic_add(grad_color_ptr + s * colors, tl.sum(g0 * alpha * above))
-                tl.atomic_add(grad_color_ptr + s * colors + 1, tl.sum(g1 * alpha * above))
-                tl.atomic_add(grad_color_ptr + s * colors + 2, tl.sum(g2 * alpha * above))
+                tl.atomic_add(
+                    grad_color_ptr + s * colors, tl.sum(g0 * alpha * above), sem="relaxed"
+                )
+                tl.atomic_add(
+                    grad_color_ptr + s * colors + 1, tl.sum(g1 * alpha * above), sem="relaxed"
+                )
+                tl.atomic_add(
+                    grad_color_ptr + s * colors + 2, tl.sum(g2 * alpha * above), sem="relaxed"
+                )
                 g_alpha = tl.where(alpha_raw <= CAP, g_alpha, 0.0)
-                tl.atomic_add(grad_color_ptr + s * colors + 3, tl.sum(g_alpha * cov))
+                tl.atomic_add(grad_color_ptr + s * colors + 3, tl.sum(g_alpha * cov), sem="relaxed")
                 g_cov = g_alpha * opacity
                 b0 = alpha * r + (1.0 - alpha) * b0
                 b1 = alpha * g + (1.0 - alpha) * b1
@@ -273,16 +279,16 @@ if triton is not None:
                 gf0 = tl.where(f0 >= 1e-6, g0 / tl.maximum(f0, 1e-6), 0.0)
                 gf1 = tl.where(f1 >= 1e-6, g1 / tl.maximum(f1, 1e-6), 0.0)
                 gf2 = tl.where(f2 >= 1e-6, g2 / tl.maximum(f2, 1e-6), 0.0)
-                tl.atomic_add(grad_color_ptr + s * colors, tl.sum(gf0 * cov))
-                tl.atomic_add(grad_color_ptr + s * colors + 1, tl.sum(gf1 * cov))
-                tl.atomic_add(grad_color_ptr + s * colors + 2, tl.sum(gf2 * cov))
+                tl.atomic_add(grad_color_ptr + s * colors, tl.sum(gf0 * cov), sem="relaxed")
+                tl.atomic_add(grad_color_ptr + s * colors + 1, tl.sum(gf1 * cov), sem="relaxed")
+                tl.atomic_add(grad_color_ptr + s * colors + 2, tl.sum(gf2 * cov), sem="relaxed")
                 g_cov = -(gf0 * (1.0 - r) + gf1 * (1.0 - g) + gf2 * (1.0 - b))
             # coverage = clamp(minimum(h, d + 0.5) - maximum(-h, d - 0.5), 0, 1)
             g_raw = tl.where((raw >= 0.0) & (raw <= 1.0), g_cov, 0.0)
             # (at a tie of minimum or maximum, a null set, torch splits the gradient)
             w_lo = tl.where(h < d + 0.5, 1.0, 0.0)  # minimum(...) is h
             w_hi = tl.where(-h > d - 0.5, 1.0, 0.0)  # maximum(...) is -h
-            tl.atomic_add(grad_width_ptr + s, 0.5 * tl.sum(g_raw * (w_lo + w_hi)))
+            tl.atomic_add(grad_width_ptr + s, 0.5 * tl.sum(g_raw * (w_lo + w_hi)), sem="relaxed")
             g_d = g_raw * (w_hi - w_lo)
             # d = |u - t v| (u = p - a, v = b - a, t = clamp(u.v / (v.v + eps), 0, 1))
             gdx = g_d * dx / d
@@ -295,10 +301,10 @@ if triton is not None:
             gvx = -t * gdx + g_dot * ux + 2.0 * g_q * vx
             gvy = -t * gdy + g_dot * uy + 2.0 * g_q * vy
             touched = inside & (g_raw != 0.0)
-            tl.atomic_add(grad_a_ptr + 2 * arg, -(gux + gvx), mask=touched)
-            tl.atomic_add(grad_a_ptr + 2 * arg + 1, -(guy + gvy), mask=touched)
-            tl.atomic_add(grad_b_ptr + 2 * arg, gvx, mask=touched)
-            tl.atomic_add(grad_b_ptr + 2 * arg + 1, gvy, mask=touched)
+            tl.atomic_add(grad_a_ptr + 2 * arg, -(gux + gvx), mask=touched, sem="relaxed")
+            tl.atomic_add(grad_a_ptr + 2 * arg + 1, -(guy + gvy), mask=touched, sem="relaxed")
+            tl.atomic_add(grad_b_ptr + 2 * arg, gvx, mask=touched, sem="relaxed")
+            tl.atomic_add(grad_b_ptr + 2 * arg + 1, gvy, mask=touched, sem="relaxed")
 
 
 def kernel_enabled(device: torch.device) -> bool:
