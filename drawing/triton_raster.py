@@ -255,7 +255,9 @@ if triton is not None:
                 alpha_raw = cov * opacity
                 alpha = tl.minimum(alpha_raw, CAP)
                 below += tl.log(1.0 - alpha)
-                above = tl.exp(total - below)  # transmittance of the pairs drawn later
+                # Transmittance of the pairs drawn later; 0 past the canvas edge, which has
+                # no total (exp(0 - below) would overflow there, and 0 x inf is NaN).
+                above = tl.exp(tl.where(inside, total - below, float("-inf")))
                 g_alpha = above * (g0 * (r - b0) + g1 * (g - b1) + g2 * (b - b2))
                 tl.atomic_add(
                     grad_color_ptr + s * colors, tl.sum(g0 * alpha * above), sem="relaxed"

@@ -52,11 +52,25 @@ _INTERPRETED = textwrap.dedent(
         got, _nearest_piece(pixels, a, b, valid, stroke)
     )
 
+    # Opaque wide strokes across the canvas' last row and column of tiles, which reach past
+    # its edge: 8 layers of alpha 1 - 1e-6 there.
+    g = torch.Generator().manual_seed(5)
+    start = torch.tensor([[20.0, 29.0]]) + torch.rand(8, 2, generator=g)
+    steps = torch.tensor([[0.0, 0.0], [3.0, -1.0], [6.0, 0.5], [9.0, -0.5]])
+    edge = StrokeBatch(
+        start[:, None] + steps, torch.ones(8, dtype=torch.long), torch.full((8,), 12.0),
+        torch.cat([torch.rand(8, 3, generator=g), torch.ones(8, 1)], 1),
+    )
+
     # Whole renders, as a drawing step on CUDA makes them: float32, a pair buffer with
     # padding, a canvas that ends inside a row of tiles; weighted loss over all channels.
-    height, width = 30, 32
-    for mode, rgba in (("ink", False), ("over", True)):
-        base = random_strokes(8, 32, seed=8, dtype=torch.float32, rgba=rgba)
+    cases = {
+        "ink": (random_strokes(8, 32, seed=8, dtype=torch.float32), 30, 32),
+        "over": (random_strokes(8, 32, seed=8, dtype=torch.float32, rgba=True), 30, 32),
+        "over_edge": (edge, 30, 30),
+    }
+    for case, (base, height, width) in cases.items():
+        mode = case.split("_")[0]
         weights = torch.rand(3, height, width, generator=torch.Generator().manual_seed(1)) - 0.5
         out = {}
         for kernel in ("torch", "triton"):
@@ -73,7 +87,7 @@ _INTERPRETED = textwrap.dedent(
             out[kernel] = {"image": image.detach(), "points": p.grad, "widths": w.grad,
                            "colors": c.grad}
         tiles = _tiles(base, height, width, 5, 4, True, PairBuffer(buffer.capacity))
-        result[mode] = {
+        result[case] = {
             "kernel_cpu_s": round(seconds, 2),
             "pairs": int(tiles.live.sum()),
             "padding": int((~tiles.live).sum()),
@@ -109,16 +123,16 @@ def test_the_nearest_piece_kernel_finds_the_reference_pieces(interpreted):
     assert interpreted["nearest_equal"]
 
 
-@pytest.mark.parametrize("mode", ["ink", "over"])
-def test_the_kernel_renders_the_reference_image(interpreted, mode):
-    case = interpreted[mode]
+@pytest.mark.parametrize("name", ["ink", "over", "over_edge"])
+def test_the_kernel_renders_the_reference_image(interpreted, name):
+    case = interpreted[name]
     assert case["pairs"] > 50 and case["padding"] > 0  # real work, and padding to skip
     assert case["max_abs_diff"]["image"] <= IMAGE_ATOL
 
 
-@pytest.mark.parametrize("mode", ["ink", "over"])
-def test_the_kernel_gives_the_reference_gradients(interpreted, mode):
-    case = interpreted[mode]
+@pytest.mark.parametrize("name", ["ink", "over", "over_edge"])
+def test_the_kernel_gives_the_reference_gradients(interpreted, name):
+    case = interpreted[name]
     for name in ("points", "widths", "colors"):
         assert case["max_abs"][name] > 0.1, name  # the loss reaches every parameter
         assert case["max_abs_diff"][name] <= GRAD_RTOL * case["max_abs"][name], name
