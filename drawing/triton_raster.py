@@ -73,7 +73,9 @@ if triton is not None:
         d2 = dx * dx + dy * dy + far[None, :]
         return s * pieces + tl.argmin(d2, axis=1, tie_break_left=True)
 
-    @triton.jit
+    # The pieces per stroke change with the flattening during a drawing: no recompile for
+    # each value (only for its power-of-2 block, MB).
+    @triton.jit(do_not_specialize=["pieces"])
     def _nearest_kernel(
         a_ptr,  # [N*M, 2] piece starts, px
         ab_ptr,  # [N*M, 2] piece directions (end - start), px
@@ -118,7 +120,7 @@ if triton is not None:
         cov = tl.minimum(tl.maximum(raw, 0.0), 1.0)
         return ux, uy, vx, vy, q, dot, t_raw, t, dx, dy, d, raw, cov
 
-    @triton.jit
+    @triton.jit(do_not_specialize=["pieces"])
     def _render_forward(
         a_ptr,  # [N*M, 2] piece starts, px
         b_ptr,  # [N*M, 2] piece ends, px
