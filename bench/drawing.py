@@ -15,11 +15,12 @@ in a CUDA run), and the points where a CUDA run blocks the host: ops that read a
 back (nonzero, unique*, masked_select, repeat_interleave without output_size, an item()
 inside an op) and Python reads or copies between host and device (float(), .item(),
 .tolist(), .cpu(), .to(device), torch.tensor(..., device=)). A CPU `.to(device)` of a
-tensor already there still counts: on CUDA it would be a copy. Launches are given twice:
-eager (every kernel-level op), and with CLIP's step (the ops inside the profiler range
-clipdraw.CLIP_STEP_RANGE: forward, loss, backward to the views) counted as the one CUDA
-graph replay it is on CUDA; the profile itself runs the step eagerly, so on a machine
-without a GPU the captured figure is a projection.
+tensor already there still counts: on CUDA it would be a copy. Adam runs fused, as on
+CUDA. Launches are given twice: eager (every kernel-level op), and with the CLIP step (the
+ops inside the profiler range clipdraw.CLIP_STEP_RANGE: the views, CLIP's forward, the
+loss and the backward to the rendered image) counted as the one CUDA graph replay it is on
+CUDA; the profile itself runs the step eagerly, so without a GPU the captured figure is a
+projection. The rasterizer is counted on its PyTorch path (CUDA runs Triton kernels).
 """
 
 from __future__ import annotations
@@ -87,13 +88,14 @@ def bench_case(
         image = rasterize(params.batch(0.5), height, width, mode=mode)
         image.sum().backward()
 
-    image = rasterize(params.batch(0.5), height, width, mode=mode).detach()
+    image = rasterize(params.batch(0.5), height, width, mode=mode).detach().requires_grad_(True)
     gen = torch.Generator(device=device).manual_seed(0)
 
+    def views_of(leaf: torch.Tensor) -> torch.Tensor:
+        return augment(letterbox(leaf), settings.augmentations, clip.image_size, generator=gen)
+
     def clip_step(view_loss: ViewLoss) -> None:
-        leaf = letterbox(image).requires_grad_(True)
-        views = augment(leaf, settings.augmentations, clip.image_size, generator=gen)
-        views.backward(view_loss(views)[1])
+        image.backward(view_loss(image)[1])
 
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -101,7 +103,7 @@ def bench_case(
     capture = clipdraw.CAPTURE_CLIP_ON_CUDA and device.type == "cuda"
     clip_ms = {}
     for captured in [True, False] if capture else [False]:
-        view_loss = ViewLoss(clip, text[0], capture=captured)
+        view_loss = ViewLoss(clip, text[0], None, views_of, gen, capture=captured)
         clip_ms[captured] = _timed(lambda v=view_loss: clip_step(v), device, repeats)
     # The per-iteration figure leaves out plotter mode's pruning, timed on its own below.
     run = dataclasses.replace(
@@ -352,7 +354,7 @@ def profile_case(settings: DrawSettings, clip) -> dict:
     counts each CLIP step as one launch, its graph replay.
     """
     capture = clipdraw.CAPTURE_CLIP_ON_CUDA
-    clipdraw.PAIR_BUFFER_ON_CPU = True  # count the step CUDA runs
+    clipdraw.PAIR_BUFFER_ON_CPU = clipdraw.FUSED_ADAM_ON_CPU = True  # the step CUDA runs
     clipdraw.CAPTURE_CLIP_ON_CUDA = False
     try:
         draw("warm up", dataclasses.replace(settings, iterations=1, prune=False), clip=clip)

@@ -3,12 +3,13 @@
 Runs bench.drawing, bench.raster, bench.analysis (FIXLIP at 2^15 and 2^17 coalitions, the
 surgery table) and bench.speech (Whisper base on the 11 s dream) as child processes, each
 with a time limit, and gathers: classic and plotter ms per iteration and seconds per
-1000-iteration drawing, peak GPU memory, rasterizer forward+backward ms (256 strokes
-224^2, 1024 strokes 512^2) with the Triton kernels and with PyTorch, and how far apart
-their images and gradients are, FIXLIP seconds, surgery table seconds and Whisper decode
-seconds. A part that fails or runs out of time gives null and its reason under "errors";
-the others still report. `--device cpu` is a dry run with small sizes. Started by
-bench/gpu_check.sh; `python -m bench.gpu_check [--device cuda|cpu] [--budget-s 450]`.
+1000-iteration drawing, with the CLIP step captured in a CUDA graph and eagerly (`*_eager`;
+`clip_graph` says whether the capture took), peak GPU memory, rasterizer forward+backward
+ms (256 strokes 224^2, 1024 strokes 512^2) with the Triton kernels and with PyTorch, and
+how far apart their images and gradients are, FIXLIP seconds, surgery table seconds and
+Whisper decode seconds. A part that fails or runs out of time gives null and its reason
+under "errors"; the others still report. `--device cpu` is a dry run with small sizes.
+Started by bench/gpu_check.sh; `python -m bench.gpu_check [--device cuda|cpu] [--budget-s 450]`.
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ def main() -> None:
         "classic_s_per_1000": per_1000("classic"),
         "plotter_ms_per_iteration": _get(drawing, "plotter", "iteration_ms"),
         "plotter_s_per_1000": per_1000("plotter"),
+        "classic_ms_per_iteration_eager": _get(drawing, "classic", "iteration_ms_eager"),
+        "plotter_ms_per_iteration_eager": _get(drawing, "plotter", "iteration_ms_eager"),
+        "clip_step_ms": _get(drawing, "classic", "clip_fwd_bwd_ms"),
+        "clip_step_ms_eager": _get(drawing, "classic", "clip_fwd_bwd_ms_eager"),
+        "clip_graph": _get(drawing, "classic", "clip_graph"),
         "drawing_peak_mb": max(
             (_get(drawing, m, "peak_mb") or 0.0 for m in ("classic", "plotter")), default=None
         ),

@@ -8,7 +8,10 @@ A step reads nothing back from the device: the scores are kept on the device and
 every `progress_every` iterations, together with the pair count the rasterizer needed
 and the curves' bend (so the flattening and the pair buffer are sized then); the
 augmentations draw on a generator on the device, and one Adam (fused on CUDA) moves all
-the parameters.
+the parameters. The step from the rendered image to its gradient (the views, CLIP's
+features, the loss against the dream's text, the backward) reads and writes fixed buffers
+(ViewLoss): on CUDA it is captured once in a CUDA graph and replayed, with CLIP's weights
+cast to bf16 once.
 """
 
 from __future__ import annotations
@@ -66,10 +69,14 @@ NEGATIVE_WEIGHT = 0.3  # CLIPDraw: each negative prompt adds +0.3 cos to the los
 # there use no pair buffer. bench.drawing --profile and the tests switch the buffer on
 # to see, on the CPU, the step CUDA runs.
 PAIR_BUFFER_ON_CPU = False
+# Adam is fused on CUDA; on the CPU the fused kernel rounds differently from the loop that
+# drew CPU drawings so far (and is no faster there). bench.drawing --profile switches it on.
+FUSED_ADAM_ON_CPU = False
 # On CUDA the CLIP step is captured in a CUDA graph; bench.drawing switches it off to time
 # the eager step beside it.
 CAPTURE_CLIP_ON_CUDA = True
-CLIP_STEP_RANGE = "dreamdraw.clip_step"  # profiler range of one CLIP step (one graph replay)
+# Profiler range of one ViewLoss call: views, CLIP and backward to the image (one replay).
+CLIP_STEP_RANGE = "dreamdraw.clip_step"
 _CAPTURE_WARMUP = 3  # eager runs on a side stream before capture, as torch.cuda.graphs asks
 
 
@@ -163,7 +170,7 @@ class _Strokes:
             ]
         else:
             groups.append({"params": [self.logits], "lr": _PEN_LR})
-        fused = True if self.points.device.type == "cuda" else None
+        fused = True if self.points.device.type == "cuda" or FUSED_ADAM_ON_CPU else None
         return torch.optim.Adam(groups, fused=fused)
 
     def batch(self, temperature: float, snapped: bool = False) -> StrokeBatch:
@@ -210,12 +217,16 @@ class _Strokes:
 
 
 class ViewLoss:
-    """CLIPDraw's loss on a batch of views and its gradient to the views, from fixed buffers.
+    """CLIPDraw's loss on the views of a rendered image and its gradient to the image, from
+    fixed buffers.
 
-    loss = -sum_k cos(text, view_k) + NEGATIVE_WEIGHT * sum_k,j cos(negative_j, view_k).
-    Each call copies the views into a static input and runs CLIP's forward and backward
-    into static outputs: on CUDA (when `capture`) captured in a CUDA graph on the first call
-    and replayed after, eagerly where capture fails (one log line) and always on the CPU.
+    loss = -sum_k cos(text, view_k) + NEGATIVE_WEIGHT * sum_k,j cos(negative_j, view_k),
+    views = views_of(image) (letterbox, augmentations; the image itself when None). Each
+    call copies the image into a static input and runs the views, CLIP's forward and the
+    backward to the image into static outputs: on CUDA (when `capture`) captured in a CUDA
+    graph on the first call and replayed after (the random draws of the views from
+    `generator`, a CUDA generator the graph advances), eagerly where capture fails (one log
+    line) and always on the CPU.
     """
 
     def __init__(
@@ -223,13 +234,16 @@ class ViewLoss:
         clip: ClipModel,
         text: Tensor,
         negatives: Tensor | None = None,
+        views_of: Callable[[Tensor], Tensor] | None = None,
+        generator: torch.Generator | None = None,
         capture: bool = True,
     ):
         """text: the dream's features [D]; negatives: negative prompts' features [M, D]."""
         self.clip, self.text, self.negatives = clip, text, negatives
+        self.views_of, self.generator = views_of, generator
         self.capture = capture and clip.device.type == "cuda"  # until a capture fails
         self.graph: torch.cuda.CUDAGraph | None = None
-        self.views: Tensor | None = None
+        self.image: Tensor | None = None
         self.cos = self.grad = torch.empty(0)
 
     @property
@@ -237,16 +251,16 @@ class ViewLoss:
         """Whether the step replays a CUDA graph."""
         return self.graph is not None
 
-    def __call__(self, views: Tensor) -> tuple[Tensor, Tensor]:
-        """Cosines of the views to the text [B] and d loss / d views [B, 3, S, S].
+    def __call__(self, image: Tensor) -> tuple[Tensor, Tensor]:
+        """Cosines of the views to the text [B] and d loss / d image (the image's shape).
 
         Both are the static outputs, overwritten by the next call: use them before it.
         """
-        if self.views is None or self.views.shape != views.shape:
-            self.views = torch.empty_like(views, requires_grad=True)
+        if self.image is None or self.image.shape != image.shape:
+            self.image = torch.empty_like(image, requires_grad=True)
             self.graph = None
         with torch.no_grad():
-            self.views.copy_(views)
+            self.image.copy_(image)
         with record_function(CLIP_STEP_RANGE):
             if self.graph is None and self.capture:
                 self.graph = self._captured()
@@ -258,26 +272,31 @@ class ViewLoss:
         return self.cos, self.grad
 
     def _run(self) -> None:
-        assert self.views is not None
-        features = self.clip.encode_views(self.views)
+        assert self.image is not None
+        views = self.views_of(self.image) if self.views_of is not None else self.image
+        features = self.clip.encode_views(views)
         cos = features @ self.text
         loss = -cos.sum()
         if self.negatives is not None:
             loss = loss + NEGATIVE_WEIGHT * (features @ self.negatives.T).sum()
-        (grad,) = torch.autograd.grad(loss, self.views)
+        (grad,) = torch.autograd.grad(loss, self.image)
         self.cos, self.grad = cos.detach(), grad
 
     def _captured(self) -> torch.cuda.CUDAGraph | None:
         """The step captured in a CUDA graph (outputs in self.cos, self.grad), or None."""
+        device = self.clip.device
         try:
-            side = torch.cuda.Stream(self.clip.device)
-            side.wait_stream(torch.cuda.current_stream(self.clip.device))
+            side = torch.cuda.Stream(device)
+            side.wait_stream(torch.cuda.current_stream(device))
             with torch.cuda.stream(side):
                 for _ in range(_CAPTURE_WARMUP):
                     self._run()
-            torch.cuda.current_stream(self.clip.device).wait_stream(side)
+            torch.cuda.current_stream(device).wait_stream(side)
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
+            if self.generator is not None:
+                graph.register_generator_state(self.generator)
+            # thread_local: other workers (speech) may use the GPU meanwhile.
+            with torch.cuda.graph(graph, capture_error_mode="thread_local"):
                 self._run()
             return graph
         except Exception as exc:  # capture fails in many ways: an op, the driver, memory
@@ -348,9 +367,19 @@ def draw(
         view_gen = torch.Generator(device=device).manual_seed(view_seed)
     text = clip.encode_text([prompt.strip()])
     negatives = clip.encode_text(s.negative_prompts) if s.negative_prompts else None
-    view_loss = ViewLoss(clip, text[0], negatives, capture=CAPTURE_CLIP_ON_CUDA)
     compositing = "over" if s.mode == "classic" else "ink"
     whole_canvas = s.mode == "plotter" and s.plain_view
+
+    def views_of(image: Tensor) -> Tensor:
+        square = letterbox(image)
+        if not s.augmentations:  # CLIP sees the whole canvas (fast previews, tests)
+            return square[None]
+        views = augment(square, s.augmentations, clip.image_size, generator=view_gen)
+        if whole_canvas:
+            views = torch.cat([plain_view(square[None], clip.image_size), views])
+        return views
+
+    view_loss = ViewLoss(clip, text[0], negatives, views_of, view_gen, capture=CAPTURE_CLIP_ON_CUDA)
 
     template = Drawing(
         canvas_width=width,
@@ -398,18 +427,11 @@ def draw(
             samples=samples,
             buffer=pair_buffer,
         )
-        square = letterbox(image)
-        if s.augmentations:
-            views = augment(square, s.augmentations, clip.image_size, generator=view_gen)
-            if whole_canvas:
-                views = torch.cat([plain_view(square[None], clip.image_size), views])
-        else:  # no augmentation: CLIP sees the whole canvas (fast previews, tests)
-            views = square[None]
-        cos, view_grad = view_loss(views)
-        views.backward(view_grad)
+        cos, image_grad = view_loss(image)
+        image.backward(image_grad)
         optimizer.step()
         params.clamp_()
-        step_scores[it] = cos.detach().mean()
+        step_scores[it] = cos.mean()
 
         done = it + 1
         if done % period and done != n_iter:

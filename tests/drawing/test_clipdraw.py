@@ -206,26 +206,33 @@ def test_a_drawing_step_reads_the_device_once_per_progress_period(clip, monkeypa
         assert reads(12, mode) - reads(2, mode) == 2, mode
 
 
-def _views(clip, seed: int) -> torch.Tensor:
-    size = clip.image_size
-    gen = torch.Generator().manual_seed(seed)
-    return torch.rand(3, 3, size, size, generator=gen).requires_grad_(True)
+def _image(seed: int) -> torch.Tensor:
+    """A rendered image [3, 96, 128] (letterboxed to a square for CLIP)."""
+    return torch.rand(3, 96, 128, generator=torch.Generator().manual_seed(seed))
 
 
-def test_view_loss_gives_the_clipdraw_loss_gradient_to_the_views_eagerly_on_cpu(clip, caplog):
+def test_view_loss_gives_the_clipdraw_loss_gradient_to_the_image_eagerly_on_cpu(clip, caplog):
+    from dreamdraw.drawing import augment, letterbox
     from dreamdraw.drawing.clipdraw import NEGATIVE_WEIGHT, ViewLoss
 
     text = clip.encode_text(["a red fish"])[0]
     negatives = clip.encode_text(["a dog", "a car"])
-    view_loss = ViewLoss(clip, text, negatives, capture=True)  # never captured on the CPU
-    for seed in (0, 1):  # the static input takes each call's views
-        views = _views(clip, seed)
-        features = clip.encode_image(views)
+    gen = torch.Generator()
+
+    def views_of(image: torch.Tensor) -> torch.Tensor:
+        return augment(letterbox(image), 2, clip.image_size, generator=gen)
+
+    view_loss = ViewLoss(clip, text, negatives, views_of, gen, capture=True)  # CPU: eager
+    for seed in (0, 1):  # the static input takes each call's image
+        image = _image(seed).requires_grad_(True)
+        gen.manual_seed(seed)
+        features = clip.encode_image(views_of(image))
         cos = features @ text
         loss = -cos.sum() + NEGATIVE_WEIGHT * (features @ negatives.T).sum()
-        (expected,) = torch.autograd.grad(loss, views)
+        (expected,) = torch.autograd.grad(loss, image)
 
-        got_cos, got_grad = view_loss(views)
+        gen.manual_seed(seed)  # the same views
+        got_cos, got_grad = view_loss(image)
 
         torch.testing.assert_close(got_cos, cos.detach(), rtol=0, atol=0)
         torch.testing.assert_close(got_grad, expected, rtol=0, atol=0)
@@ -233,16 +240,18 @@ def test_view_loss_gives_the_clipdraw_loss_gradient_to_the_views_eagerly_on_cpu(
 
 
 def test_profile_counts_each_clip_step_as_one_launch_once_captured(clip):
+    from dreamdraw.drawing import letterbox
     from dreamdraw.drawing.clipdraw import ViewLoss
     from torch.profiler import ProfilerActivity, profile
 
     from bench.drawing import _count_profile, _HostTraffic
 
-    view_loss = ViewLoss(clip, clip.encode_text(["a red fish"])[0])
-    views = _views(clip, 0)
+    text = clip.encode_text(["a red fish"])[0]
+    view_loss = ViewLoss(clip, text, views_of=lambda image: letterbox(image)[None])
+    image = _image(0)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        view_loss(views)
-        view_loss(views)
+        view_loss(image)
+        view_loss(image)
     counts = _count_profile(prof.events(), _HostTraffic())
 
     assert counts["clip_steps"] == 2
