@@ -20,7 +20,8 @@ CUDA. Launches are given twice: eager (every kernel-level op), and with the CLIP
 ops inside the profiler range clipdraw.CLIP_STEP_RANGE: the views, CLIP's forward, the
 loss and the backward to the rendered image) counted as the one CUDA graph replay it is on
 CUDA; the profile itself runs the step eagerly, so without a GPU the captured figure is a
-projection. The rasterizer is counted on its PyTorch path (CUDA runs Triton kernels).
+projection. The rasterizer is counted on its PyTorch path (`raster_torch_launches_est`,
+forward and backward); CUDA runs Triton kernels instead.
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ from dreamdraw.drawing import (
     load_clip,
     rasterize,
 )
-from dreamdraw.drawing.clipdraw import CLIP_STEP_RANGE, ViewLoss, _Strokes, canvas_for
+from dreamdraw.drawing.clipdraw import (
+    CLIP_STEP_RANGE,
+    RASTER_RANGE,
+    ViewLoss,
+    _Strokes,
+    canvas_for,
+)
 from dreamdraw.drawing.prune import prune_strokes
 from torch.overrides import TorchFunctionMode
 from torch.profiler import ProfilerActivity, profile
@@ -143,6 +150,7 @@ def bench_case(
         "clip_fwd_bwd_ms": round(clip_ms[capture], 2),
         "clip_fwd_bwd_ms_eager": round(clip_ms[False], 2),
         "clip_graph": drawn.settings.get("clip_graph", False),
+        "clip_graph_why_not": drawn.settings.get("clip_graph_why_not"),
         "iteration_ms": round(total_ms, 2),
         "iteration_ms_eager": round(eager_ms, 2),
         "est_1000_iterations_s": round(total_ms, 2),
@@ -276,23 +284,24 @@ def _is_sync(event) -> str | None:
     return event.name.removeprefix("aten::") if event.name in _SYNC_OPS else None
 
 
-def _in_clip_step(event) -> bool:
+def _range_of(event) -> str | None:
+    """The drawing step's profiler range an event runs in (CLIP step, rasterizer), or None."""
     while event is not None:
-        if event.name == CLIP_STEP_RANGE:
-            return True
+        if event.name in (CLIP_STEP_RANGE, RASTER_RANGE):
+            return event.name
         event = event.cpu_parent
-    return False
+    return None
 
 
 def _count_profile(events, traffic: _HostTraffic) -> dict:
-    """Kernel-level ops, implied CUDA launches (all, and those inside CLIP steps) and syncs
-    from profiler events."""
+    """Kernel-level ops, implied CUDA launches (all, and those inside CLIP steps and the
+    rasterizer) and syncs from profiler events."""
     children: dict[int, int] = collections.Counter()
     for e in events:
         if e.cpu_parent is not None and e.name not in _METADATA_OPS:
             children[e.cpu_parent.id] += 1  # an op whose work is all in its children
     kernels: collections.Counter[str] = collections.Counter()
-    clip_kernels: collections.Counter[str] = collections.Counter()
+    in_range: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     syncs: collections.Counter[str] = collections.Counter()
     aten = clip_steps = 0
     for e in events:
@@ -310,8 +319,8 @@ def _count_profile(events, traffic: _HostTraffic) -> dict:
             syncs[why] += 1
         if children[e.id] == 0 and e.name not in _METADATA_OPS:
             kernels[e.name] += 1
-            if _in_clip_step(e):
-                clip_kernels[e.name] += 1
+            if (where := _range_of(e)) is not None:
+                in_range[where][e.name] += 1
 
     def launches(ops: collections.Counter[str]) -> int:
         return sum(n * (1 + _EXTRA_LAUNCHES.get(k, 0)) for k, n in ops.items())
@@ -324,7 +333,8 @@ def _count_profile(events, traffic: _HostTraffic) -> dict:
         "aten_ops": aten,
         "kernel_ops": sum(kernels.values()),
         "launches": launches(kernels),
-        "clip_launches": launches(clip_kernels),
+        "clip_launches": launches(in_range[CLIP_STEP_RANGE]),
+        "raster_launches": launches(in_range[RASTER_RANGE]),
         "clip_steps": clip_steps,
         "syncs": sum(syncs.values()),
         "sync_points": dict(syncs),
@@ -379,6 +389,7 @@ def profile_case(settings: DrawSettings, clip) -> dict:
         "cuda_launches_est": per("launches"),
         "cuda_launches_captured_est": round(captured, 2) if capture else None,
         "clip_step_launches_est": per("clip_launches"),
+        "raster_torch_launches_est": per("raster_launches"),
         "syncs": per("syncs"),
         "sync_points": {k: round(v / period, 2) for k, v in sorted(points.items()) if v},
         "top_kernels": {k: round(v / period, 1) for k, v in kernels.most_common(12)},
@@ -451,7 +462,8 @@ def main() -> None:
                     "clip": args.clip,
                     "launches": "cuda_launches_est: every kernel-level op launched eagerly; "
                     "cuda_launches_captured_est: CLIP's step (clip_step_launches_est) as one "
-                    "CUDA graph replay"
+                    "CUDA graph replay; both count the rasterizer on its PyTorch path "
+                    "(raster_torch_launches_est), which CUDA runs as Triton kernels"
                     + ("; projected, no GPU" if not on_gpu else "")
                     + ("; off (--no-capture)" if args.no_capture else ""),
                     "classic": profile_case(classic, clip),

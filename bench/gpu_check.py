@@ -118,6 +118,7 @@ def main() -> None:
         "clip_step_ms": _get(drawing, "classic", "clip_fwd_bwd_ms"),
         "clip_step_ms_eager": _get(drawing, "classic", "clip_fwd_bwd_ms_eager"),
         "clip_graph": _get(drawing, "classic", "clip_graph"),
+        "clip_graph_why_not": _get(drawing, "classic", "clip_graph_why_not"),
         "drawing_peak_mb": max(
             (_get(drawing, m, "peak_mb") or 0.0 for m in ("classic", "plotter")), default=None
         ),

@@ -46,6 +46,7 @@ from torch.profiler import record_function
 
 __all__ = [
     "CLIP_STEP_RANGE",
+    "RASTER_RANGE",
     "DrawProgress",
     "ViewLoss",
     "canvas_for",
@@ -75,8 +76,10 @@ FUSED_ADAM_ON_CPU = False
 # On CUDA the CLIP step is captured in a CUDA graph; bench.drawing switches it off to time
 # the eager step beside it.
 CAPTURE_CLIP_ON_CUDA = True
-# Profiler range of one ViewLoss call: views, CLIP and backward to the image (one replay).
+# Profiler ranges of a step: one ViewLoss call (views, CLIP and backward to the image: one
+# replay), and the rasterizer's forward and backward (Triton kernels on CUDA).
 CLIP_STEP_RANGE = "dreamdraw.clip_step"
+RASTER_RANGE = "dreamdraw.raster"
 _CAPTURE_WARMUP = 3  # eager runs on a side stream before capture, as torch.cuda.graphs asks
 
 
@@ -243,6 +246,7 @@ class ViewLoss:
         self.views_of, self.generator = views_of, generator
         self.capture = capture and clip.device.type == "cuda"  # until a capture fails
         self.graph: torch.cuda.CUDAGraph | None = None
+        self.why_not_captured: str | None = None  # a failed capture's error, in one line
         self.image: Tensor | None = None
         self.cos = self.grad = torch.empty(0)
 
@@ -300,6 +304,7 @@ class ViewLoss:
                 self._run()
             return graph
         except Exception as exc:  # capture fails in many ways: an op, the driver, memory
+            self.why_not_captured = _one_line(exc)
             log.warning("CLIP step not captured in a CUDA graph, run eagerly: %s", _one_line(exc))
             return None
 
@@ -419,16 +424,14 @@ def draw(
             _scale_lr(optimizer.param_groups[0], 0.25)  # 0.4 * 0.25 = 0.1 of the initial rate
         temperature = max(0.05, 1.0 - it / max(1, n_iter - 1))
         optimizer.zero_grad(set_to_none=True)
-        image = rasterize(
-            params.batch(temperature),
-            height,
-            width,
-            mode=compositing,
-            samples=samples,
-            buffer=pair_buffer,
-        )
+        batch = params.batch(temperature)
+        with record_function(RASTER_RANGE):
+            image = rasterize(
+                batch, height, width, mode=compositing, samples=samples, buffer=pair_buffer
+            )
         cos, image_grad = view_loss(image)
-        image.backward(image_grad)
+        with record_function(RASTER_RANGE):
+            image.backward(image_grad)  # and the strokes' parameters' (widths, pen choice)
         optimizer.step()
         params.clamp_()
         step_scores[it] = cos.mean()
@@ -465,6 +468,8 @@ def draw(
 
     if device.type == "cuda":
         template.settings["clip_graph"] = view_loss.captured
+        if view_loss.why_not_captured:
+            template.settings["clip_graph_why_not"] = view_loss.why_not_captured
     strokes = params.to_strokes()
     if s.mode == "plotter":
         keep = params.lengths_px() >= s.min_stroke_mm / mm_per_px
