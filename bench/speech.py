@@ -9,7 +9,8 @@ Prints one JSON line. Per engine and model:
   automatic-mode latency measured live (the dream streamed in real time, visitor stops
   speaking -> text, trailing silence included);
 - gallery: the English test dreams at -26 dBFS over babble (three espeak-ng talkers), white and pink
-  noise at 20, 10, 5 and 0 dB SNR, the room's level measured on other noise of the same kind
+  noise at 20, 10, 5 and 0 dB SNR (each over --draws different noises; the first is the
+  fixed set earlier runs used), the room's level measured on other noise of the same kind
   and level: mean word error rate per noise and SNR ("nothing heard" counts 1.0), how many
   were nothing heard and how many invented (a dream with WER > 0.8); and false dreams out of
   --chatter-runs for babble alone (a new babble each run) at -10 dB and at speech level;
@@ -23,6 +24,7 @@ packages (joined into a temporary folder) when no other base is given.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import tempfile
@@ -114,9 +116,10 @@ def bench_gallery(
         for snr in SNRS_DB:
             room = room_of(kind, SPEECH_DBFS - snr, cache)
             rates, nothing, invented = [], 0, 0
-            for index, name in enumerate(args.dreams):
+            for draw, (index, name) in itertools.product(range(args.draws), enumerate(args.dreams)):
                 speech = scale_to_dbfs(load_audio(DATA / name), SPEECH_DBFS)
-                under = make_noise(kind, len(speech) / SAMPLE_RATE + 2.0, -30.0, index, cache)
+                seed = index + 1000 * draw
+                under = make_noise(kind, len(speech) / SAMPLE_RATE + 2.0, -30.0, seed, cache)
                 mixed = mix_at_snr(speech, under, snr, offset_s=1.0)
                 transcript = transcribe(mixed, engine, settings, room_dbfs=room)
                 rate = word_error_rate(texts[name], transcript.text)
@@ -127,6 +130,7 @@ def bench_gallery(
                 "wer": round(statistics.fmean(rates), 3),
                 "nothing_heard": nothing,
                 "invented": invented,
+                "mixes": len(rates),
             }
     false_dreams = {}
     for label, relative_db in (("-10dB", -10.0), ("speech_level", 0.0)):
@@ -183,7 +187,18 @@ def main() -> None:
         "--dreams", nargs="+", help="dream files for the gallery part (default: every English one)"
     )
     parser.add_argument("--noise", nargs="+", default=["babble", "white", "pink"])
+    parser.add_argument(
+        "--draws",
+        type=int,
+        default=1,
+        help="noises each dream is mixed over per noise kind and SNR (1: the fixed set)",
+    )
     parser.add_argument("--no-latency", action="store_true", help="skip the latency part")
+    parser.add_argument(
+        "--no-room-subtraction",
+        action="store_true",
+        help="Whisper hears the room's spectrum too (subtract_room = false)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -205,6 +220,7 @@ def main() -> None:
                 cpu_threads=args.threads,
                 beam_size=args.beam_size,
                 trailing_silence_s=args.trailing_silence,
+                subtract_room=not args.no_room_subtraction,
             )
             started = time.perf_counter()
             engine = load_engine(settings)
@@ -229,6 +245,8 @@ def main() -> None:
                 "beam_size": args.beam_size,
                 "speech_dbfs": SPEECH_DBFS,
                 "room_margin_db": SpeechSettings().room_margin_db,
+                "subtract_room": not args.no_room_subtraction,
+                "draws": args.draws,
                 "results": results,
             }
         )

@@ -26,7 +26,7 @@ from dreamdraw.speech.guards import (
     words_after_voice,
 )
 from dreamdraw.speech.mixing import fade_edges
-from dreamdraw.speech.room import RoomTracker, duck_room
+from dreamdraw.speech.room import RoomTracker, duck_room, subtract_room
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.sources import AudioSource
 from dreamdraw.speech.transcript import Segment, Transcript
@@ -88,6 +88,8 @@ def transcribe(
     offset = max(0, presence.first_sample - int(_PAD_BEFORE_S * SAMPLE_RATE))
     end = min(len(samples), presence.end_sample + int(_PAD_AFTER_S * SAMPLE_RATE))
     if room is not None and presence.frames is not None:
+        if settings.subtract_room:
+            samples = subtract_room(samples, presence.frames, presence.voice)
         samples = duck_room(samples, presence.frames, _ROOM_FLOOR_DB)
     # Fades stay within the padding: the visitor's first and last sounds keep their level.
     fade_in_s = min(_FADE_S, (presence.first_sample - offset) / SAMPLE_RATE)

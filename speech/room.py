@@ -30,6 +30,7 @@ __all__ = [
     "measure_room",
     "record_seconds",
     "speech_band_levels",
+    "subtract_room",
 ]
 
 SPEECH_BAND_HZ = (300.0, 3400.0)
@@ -38,6 +39,8 @@ _MIN_ROOM_S = 1.0  # a room heard for less than this is not known yet
 _DUCK_HOLD_FRAMES = 5  # the room stays up this many frames (160 ms) around the visitor's voice
 _DUCK_SMOOTH_FRAMES = 5  # and the gain glides over this many frames, so no clicks
 _MIN_SENTENCE_VOICE_S = 0.8  # a calibration sentence needs this much voice
+_STFT_SAMPLES, _STFT_HOP = 512, 128  # spectral subtraction: 32 ms Hann windows, 8 ms apart
+_MIN_ROOM_SUBTRACT_S = 0.25  # a clip with less of the room than this keeps its spectrum
 
 
 class SpeechBandMeter:
@@ -144,6 +147,45 @@ def duck_room(audio: np.ndarray, visitor: np.ndarray, floor_db: float = -20.0) -
     per_sample = np.repeat(gain, FRAME_SAMPLES)[: len(audio)]
     per_sample = np.pad(per_sample, (0, len(audio) - len(per_sample)), mode="edge")
     return (audio * per_sample).astype(np.float32)
+
+
+def subtract_room(
+    audio: np.ndarray,
+    visitor: np.ndarray,
+    heard: np.ndarray | None = None,
+    over_db: float = 10.0,
+    floor_db: float = -12.0,
+) -> np.ndarray:
+    """The room's long-term spectrum taken out of a clip (spectral subtraction, over-subtracted).
+
+    audio: (n,) float32 at 16 kHz; visitor: (frames,) bool, the visitor's voice per 512-sample
+    frame. The room's power spectrum is the mean over the clip's own frames away from the
+    visitor (160 ms or more from the voice): the same room, microphone and level as under the
+    dream. Each time-frequency bin keeps the share of its power above that spectrum raised by
+    over_db (dB): chatter peaks well above its own mean, so plain subtraction (0 dB) leaves most
+    of it, while the visitor, close to the microphone, stands that far above the room. No bin
+    is turned down by more than floor_db (dB, negative), so none drops to silence (musical
+    noise). A clip with under 0.25 s of room is returned as it is.
+    """
+    from scipy.signal import istft, stft
+
+    audio = np.asarray(audio, dtype=np.float32)
+    overlap = _STFT_SAMPLES - _STFT_HOP
+    _, times, spectrum = stft(audio, fs=SAMPLE_RATE, nperseg=_STFT_SAMPLES, noverlap=overlap)
+    hold = np.ones(2 * _DUCK_HOLD_FRAMES + 1)
+    near = np.convolve(visitor.astype(float), hold, mode="same") > 0
+    frame = np.minimum(np.rint(times * SAMPLE_RATE).astype(int) // FRAME_SAMPLES, len(near) - 1)
+    room = ~near[frame]
+    if room.sum() * _STFT_HOP < _MIN_ROOM_SUBTRACT_S * SAMPLE_RATE:
+        return audio
+    power = np.abs(spectrum) ** 2
+    room_power = power[:, room].mean(axis=1, keepdims=True)
+    if heard is not None:
+        over_db = over_db * float(heard[frame][room].mean())
+    over, floor = 10.0 ** (over_db / 10.0), 10.0 ** (floor_db / 10.0)
+    gain = np.sqrt(np.maximum(1.0 - over * room_power / np.maximum(power, 1e-20), floor))
+    _, cleaned = istft(spectrum * gain, fs=SAMPLE_RATE, nperseg=_STFT_SAMPLES, noverlap=overlap)
+    return cleaned[: len(audio)].astype(np.float32)
 
 
 class RoomTracker:

@@ -96,6 +96,11 @@ class SpeechSettings:
         ge=0,
         le=40,
     )
+    subtract_room: bool = setting(
+        True,
+        "take the room's spectrum, measured in the dream's own clip, out of what Whisper\n"
+        "hears (spectral subtraction; with a known room)",
+    )
     max_words_per_s: float = setting(
         9.0,
         "more words than this per second of the visitor's voice (1..20) were not\n"

@@ -20,6 +20,7 @@ from dreamdraw.speech.room import (
     measure_room,
     record_seconds,
     speech_band_levels,
+    subtract_room,
 )
 
 from tests.cli_runner import run_cli
@@ -157,3 +158,24 @@ def test_the_room_is_turned_down_away_from_the_visitor_and_the_voice_keeps_its_l
     for away in (slice(0, 30 * 512), slice(95 * 512, None)):
         turned_down = level_dbfs(ducked[away]) - level_dbfs(noise[away])
         assert turned_down == pytest.approx(-20.0, abs=0.01)
+
+
+def test_the_rooms_spectrum_is_taken_out_and_a_voice_standing_above_it_keeps_its_level():
+    room = white_noise(4.0, level_dbfs=-40.0)
+    t = np.arange(len(room)) / SAMPLE_RATE
+    voice = np.where((t >= 1.28) & (t < 2.56), 0.1 * np.sin(2 * np.pi * 1000 * t), 0.0)
+    visitor = np.zeros(len(room) // 512, dtype=bool)
+    visitor[40:80] = True  # 1.28 s .. 2.56 s
+    cleaned = subtract_room((room + voice).astype(np.float32), visitor)
+    for away in (slice(0, 30 * 512), slice(95 * 512, None)):
+        turned_down = level_dbfs(cleaned[away]) - level_dbfs(room[away])
+        assert turned_down == pytest.approx(-12.0, abs=0.5)
+    during = slice(45 * 512, 75 * 512)
+    assert level_dbfs(cleaned[during]) == pytest.approx(level_dbfs(voice[during]), abs=0.2)
+
+
+def test_a_clip_with_too_little_room_keeps_its_spectrum():
+    noise = white_noise(2.0, level_dbfs=-30.0)
+    visitor = np.ones(len(noise) // 512, dtype=bool)
+    visitor[:3] = False  # 96 ms away from the voice is too little to know the room by
+    assert np.array_equal(subtract_room(noise, visitor), noise)
