@@ -179,3 +179,16 @@ def test_a_clip_with_too_little_room_keeps_its_spectrum():
     visitor = np.ones(len(noise) // 512, dtype=bool)
     visitor[:3] = False  # 96 ms away from the voice is too little to know the room by
     assert np.array_equal(subtract_room(noise, visitor), noise)
+
+
+def test_a_room_full_of_voices_is_taken_out_harder_than_a_room_of_noise():
+    room = white_noise(4.0, level_dbfs=-40.0)
+    visitor = np.zeros(len(room) // 512, dtype=bool)
+    visitor[40:80] = True
+    away = slice(0, 30 * 512)
+    levels = {}
+    for label, heard in (("noise", np.zeros_like(visitor)), ("chatter", np.ones_like(visitor))):
+        cleaned = subtract_room(room, visitor, heard)
+        levels[label] = level_dbfs(cleaned[away]) - level_dbfs(room[away])
+    assert levels["chatter"] == pytest.approx(-12.0, abs=0.5)  # over-subtracted to the floor
+    assert -6.0 < levels["noise"] < -2.0  # plain subtraction: the noise's peaks stay
