@@ -159,11 +159,14 @@ def subtract_room(
     """The room's long-term spectrum taken out of a clip (spectral subtraction, over-subtracted).
 
     audio: (n,) float32 at 16 kHz; visitor: (frames,) bool, the visitor's voice per 512-sample
-    frame. The room's power spectrum is the mean over the clip's own frames away from the
-    visitor (160 ms or more from the voice): the same room, microphone and level as under the
-    dream. Each time-frequency bin keeps the share of its power above that spectrum raised by
-    over_db (dB): chatter peaks well above its own mean, so plain subtraction (0 dB) leaves most
-    of it, while the visitor, close to the microphone, stands that far above the room. No bin
+    frame; heard: (frames,) bool, any voice (the room's chatter included), or None. The room's
+    power spectrum is the mean over the clip's own frames away from the visitor (160 ms or
+    more from the voice): the same room, microphone and level as under the dream. Each
+    time-frequency bin keeps the share of its power above that spectrum raised by over_db (dB)
+    times the share of the room's frames that are voice (all of over_db when heard is None):
+    chatter peaks well above its own mean, so plain subtraction leaves most of it, while the
+    visitor, close to the microphone, stands that far above the room; steady noise does not
+    peak, and over-subtracting it would take the visitor's quiet consonants too. No bin
     is turned down by more than floor_db (dB, negative), so none drops to silence (musical
     noise). A clip with under 0.25 s of room is returned as it is.
     """
