@@ -113,7 +113,7 @@ def bench_gallery(
     noise: dict[str, dict[str, dict[str, float | int]]] = {}
     for kind in args.noise:
         noise[kind] = {}
-        for snr in SNRS_DB:
+        for snr in args.snr:
             room = room_of(kind, SPEECH_DBFS - snr, cache)
             rates, nothing, invented = [], 0, 0
             for draw, (index, name) in itertools.product(range(args.draws), enumerate(args.dreams)):
@@ -192,6 +192,13 @@ def main() -> None:
         type=int,
         default=1,
         help="noises each dream is mixed over per noise kind and SNR (1: the fixed set)",
+    )
+    parser.add_argument(
+        "--snr",
+        type=float,
+        nargs="+",
+        default=list(SNRS_DB),
+        help="SNRs (dB) of the dreams over noise (default: 20 10 5 0)",
     )
     parser.add_argument("--no-latency", action="store_true", help="skip the latency part")
     parser.add_argument(

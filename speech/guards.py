@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from dreamdraw.speech.audio import SAMPLE_RATE
 from dreamdraw.speech.engine import Word
-from dreamdraw.speech.room import speech_band_levels
+from dreamdraw.speech.room import energy_mean_dbfs, speech_band_levels
 from dreamdraw.speech.settings import SpeechSettings
 from dreamdraw.speech.transcript import Segment
 from dreamdraw.speech.vad import FRAME_SAMPLES, voiced_frames
@@ -35,6 +35,7 @@ __all__ = [
     "repetition",
     "transcript_rejection",
     "unsure_tail",
+    "voice_over_room_db",
     "words_after_voice",
 ]
 
@@ -123,13 +124,16 @@ class SpeechPresence:
     voiced_s counts frames that are voice and stand out from the room (all voice when the room
     is unknown); first_sample and end_sample bound them. heard_s counts voice of any loudness,
     the room's chatter included. Per 32 ms frame, when known: frames marks the visitor's voice,
-    voice any voice.
+    voice any voice. stand_out_db (with a known room) is how far the visitor's voice as a whole
+    stands above the room: the power of all voice from first_sample to end_sample, less the
+    room's power, over the room's power (dB); it is the dream's signal-to-room ratio.
     """
 
     voiced_s: float
     first_sample: int
     end_sample: int
     heard_s: float = 0.0
+    stand_out_db: float | None = None
     frames: np.ndarray | None = field(default=None, compare=False, repr=False)
     voice: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -164,6 +168,7 @@ def measure_speech(
     voice = voiced_frames(audio, settings.vad_threshold, settings.energy_gate_dbfs)
     heard_s = float(voice.sum()) * FRAME_SAMPLES / SAMPLE_RATE
     frames = voice
+    levels = None
     if room_dbfs is not None:
         levels = speech_band_levels(audio)[: len(voice)]
         frames = voice & (levels >= room_dbfs + settings.room_margin_db)
@@ -171,15 +176,32 @@ def measure_speech(
         frames &= around >= _CLOSE_MIN
     voiced = np.flatnonzero(frames)
     if voiced.size == 0:
-        return SpeechPresence(0.0, 0, 0, heard_s, frames, voice)
+        return SpeechPresence(0.0, 0, 0, heard_s, frames=frames, voice=voice)
+    stand_out = None
+    if levels is not None:
+        span = slice(int(voiced[0]), int(voiced[-1]) + 1)
+        stand_out = voice_over_room_db(levels[span][voice[span]], room_dbfs)
     return SpeechPresence(
         voiced_s=voiced.size * FRAME_SAMPLES / SAMPLE_RATE,
         first_sample=int(voiced[0]) * FRAME_SAMPLES,
         end_sample=min(len(audio), (int(voiced[-1]) + 1) * FRAME_SAMPLES),
         heard_s=heard_s,
+        stand_out_db=stand_out,
         frames=frames,
         voice=voice,
     )
+
+
+def voice_over_room_db(levels_dbfs: np.ndarray, room_dbfs: float) -> float:
+    """How far a voice stands above the room (dB), from the frames where it speaks over the room.
+
+    levels_dbfs: speech-band levels of those frames (voice and room together); the room's power
+    is taken out of their mean power, so a voice as loud as the room gives 0 dB, not 3 dB.
+    Chatter lets a voice that stands only a few dB above the room poke above it for a frame
+    here and there; the whole of it does not.
+    """
+    power = 10.0 ** (energy_mean_dbfs(levels_dbfs) / 10.0) - 10.0 ** (room_dbfs / 10.0)
+    return round(10.0 * math.log10(max(power, 1e-12)) - room_dbfs, 2)
 
 
 def drop_reason(segment: Segment, presence: SpeechPresence, settings: SpeechSettings) -> str:

@@ -85,6 +85,19 @@ def transcribe(
             **about,
         )
 
+    if presence.stand_out_db is not None and presence.stand_out_db < settings.room_margin_db:
+        # Its loudest moments stood out, the voice as a whole did not: over chatter, Whisper
+        # guesses a sentence from the few syllables it hears (at 5 dB babble, "I wonder
+        # what's going to happen today." for "My mother was planting yellow flowers...").
+        return Transcript.nothing(
+            f"the voice stands {presence.stand_out_db:.1f} dB above the room "
+            f"({room:.1f} dBFS), {settings.room_margin_db:g} dB needed",
+            advice=ADVICE_OVER_ROOM,
+            truncated=truncated,
+            processing_s=time.perf_counter() - started,
+            **about,
+        )
+
     offset = max(0, presence.first_sample - int(_PAD_BEFORE_S * SAMPLE_RATE))
     end = min(len(samples), presence.end_sample + int(_PAD_AFTER_S * SAMPLE_RATE))
     if room is not None and presence.frames is not None:

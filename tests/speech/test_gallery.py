@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from dreamdraw.speech import SAMPLE_RATE, ArraySource, SpeechSettings, listen, transcribe
-from dreamdraw.speech.guards import ADVICE_NO_VOICE, ADVICE_OVER_ROOM, ADVICE_UNCLEAR
+from dreamdraw.speech.guards import (
+    ADVICE_NO_VOICE,
+    ADVICE_OVER_ROOM,
+    ADVICE_UNCLEAR,
+    measure_speech,
+)
 from dreamdraw.speech.mixing import mix_at_snr, scale_to_dbfs
 from dreamdraw.speech.room import measure_room
 from dreamdraw.speech.wer import word_error_rate
@@ -98,3 +103,28 @@ def test_the_same_audio_gives_the_same_transcript(tiny_en, babble_cache: Path):
     mixed, room = _over_babble("whale_city.wav", 5.0, babble_cache)
     first, second = (transcribe(mixed, tiny_en, room_dbfs=room) for _ in range(2))
     assert (first.outcome, first.text, first.reason) == (second.outcome, second.text, second.reason)
+
+
+def test_a_voice_only_5_db_above_chatter_is_come_closer_before_whisper(tiny_en, babble_cache: Path):
+    # bench.speech --draws 6, 5 dB babble: base heard "I wonder what's going to happen today."
+    # over this mix (its room measured as the bench does); 0.99 s of the voice stood 6 dB above
+    # the room, the voice as a whole did not.
+    speech = scale_to_dbfs(dream_audio("mother_garden.wav"), SPEECH_DBFS)
+    chatter = babble(
+        len(speech) / SAMPLE_RATE + 2.0, seed=2006, level_dbfs=-30.0, cache=babble_cache
+    )
+    settings = SpeechSettings()
+    for snr_db, stands_out in ((5.0, False), (10.0, True)):
+        level = SPEECH_DBFS - snr_db
+        room = measure_room(
+            babble(5.0, seed=10_000, level_dbfs=level, cache=babble_cache)
+        ).level_dbfs
+        mixed = mix_at_snr(speech, chatter, snr_db, offset_s=1.0)
+        presence = measure_speech(mixed, settings, room)
+        assert presence.voiced_s > settings.min_speech_s
+        assert abs(presence.stand_out_db - snr_db) < 1.5
+        assert (presence.stand_out_db >= settings.room_margin_db) == stands_out
+        if not stands_out:
+            transcript = transcribe(mixed, tiny_en, settings, room_dbfs=room)
+            assert "dB above the room" in transcript.reason and transcript.segments == []
+            assert transcript.nothing_heard and transcript.advice == ADVICE_OVER_ROOM

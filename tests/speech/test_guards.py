@@ -13,6 +13,7 @@ from dreamdraw.speech.guards import (
     repetition,
     transcript_rejection,
     unsure_tail,
+    voice_over_room_db,
     words_after_voice,
 )
 
@@ -182,3 +183,13 @@ def test_words_whisper_is_unsure_of_reject_the_transcript():
     words = [Word(0.5 + i * 0.4, 0.8 + i * 0.4, "word", 0.3) for i in range(8)]
     reason = transcript_rejection("I think that we are all over", words, presence, SETTINGS)
     assert "unsure of its words" in reason
+
+
+def test_a_voice_as_loud_as_the_room_stands_0_db_above_it():
+    # Voice and room of equal power measure 3 dB over the room together; the room is taken out.
+    together = np.full(10, -30.0 + 10 * np.log10(2.0))
+    assert voice_over_room_db(together, -30.0) == pytest.approx(0.0, abs=0.01)
+    assert voice_over_room_db(np.full(10, -30.0 + 10 * np.log10(11.0)), -30.0) == pytest.approx(
+        10.0, abs=0.01
+    )
+    assert voice_over_room_db(np.full(10, -30.0), -30.0) < -60.0
