@@ -30,6 +30,7 @@ import argparse
 import collections
 import dataclasses
 import json
+import os
 import platform
 import resource
 import sys
@@ -54,6 +55,7 @@ from dreamdraw.drawing.clipdraw import (
     canvas_for,
 )
 from dreamdraw.drawing.prune import prune_strokes
+from dreamdraw.drawing.raster import KERNEL_RANGE
 from torch.overrides import TorchFunctionMode
 from torch.profiler import ProfilerActivity, profile
 
@@ -293,9 +295,18 @@ def _range_of(event) -> str | None:
     return None
 
 
+def _in_kernel(event) -> bool:
+    """Whether an op runs inside a Triton kernel launch (the interpreter's own work)."""
+    event = event.cpu_parent
+    while event is not None and event.name != KERNEL_RANGE:
+        event = event.cpu_parent
+    return event is not None
+
+
 def _count_profile(events, traffic: _HostTraffic) -> dict:
     """Kernel-level ops, implied CUDA launches (all, and those inside CLIP steps and the
-    rasterizer) and syncs from profiler events."""
+    rasterizer) and syncs from profiler events. A Triton kernel launch (the range
+    KERNEL_RANGE) is one launch, whatever the interpreter runs inside it."""
     children: dict[int, int] = collections.Counter()
     for e in events:
         if e.cpu_parent is not None and e.name not in _METADATA_OPS:
@@ -306,7 +317,11 @@ def _count_profile(events, traffic: _HostTraffic) -> dict:
     aten = clip_steps = 0
     for e in events:
         clip_steps += e.name == CLIP_STEP_RANGE
-        if not e.name.startswith("aten::"):
+        if e.name == KERNEL_RANGE:
+            kernels["triton kernel"] += 1
+            if (where := _range_of(e)) is not None:
+                in_range[where]["triton kernel"] += 1
+        if not e.name.startswith("aten::") or _in_kernel(e):
             continue
         aten += 1
         # A sync inside another (or inside a Python item(), counted by _HostTraffic) is one.
@@ -342,26 +357,33 @@ def _count_profile(events, traffic: _HostTraffic) -> dict:
     }
 
 
-def _draw_counts(settings: DrawSettings, clip, iterations: int) -> tuple[dict, float]:
-    """Profiled counts of one draw of `iterations` iterations, and its unprofiled seconds."""
+def _draw_counts(
+    settings: DrawSettings, clip, iterations: int, timed: bool = True
+) -> tuple[dict, float]:
+    """Profiled counts of one draw of `iterations` iterations, and its unprofiled seconds
+    (`timed`: from a draw before, else 0)."""
     run = dataclasses.replace(settings, iterations=iterations, prune=False)
-    start = time.perf_counter()
-    draw("a whale flying over a sleeping city", run, clip=clip)
-    _sync(clip.device)
-    seconds = time.perf_counter() - start
+    seconds = 0.0
+    if timed:
+        start = time.perf_counter()
+        draw("a whale flying over a sleeping city", run, clip=clip)
+        _sync(clip.device)
+        seconds = time.perf_counter() - start
     traffic = _HostTraffic()
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof, traffic:
         draw("a whale flying over a sleeping city", run, clip=clip)
     return _count_profile(prof.events(), traffic), seconds
 
 
-def profile_case(settings: DrawSettings, clip) -> dict:
+def profile_case(settings: DrawSettings, clip, triton: bool = True) -> dict:
     """Per-iteration ops, implied CUDA launches and host syncs of a drawing step.
 
     Two draws differ by `progress_every` iterations (2 and 2 + progress_every); their
     difference is one progress period, so set-up and the final score cancel out. The steps
     run eagerly (on CUDA too, so CLIP's ops are seen); with capture on, the captured figure
-    counts each CLIP step as one launch, its graph replay.
+    counts each CLIP step as one launch, its graph replay. `triton`: also the rasterizer on
+    its Triton path (the CUDA path), from the two paths' difference in a first step
+    (`raster_triton_first_step`) added to the PyTorch path's figure per iteration.
     """
     capture = clipdraw.CAPTURE_CLIP_ON_CUDA
     clipdraw.PAIR_BUFFER_ON_CPU = clipdraw.FUSED_ADAM_ON_CPU = True  # the step CUDA runs
@@ -371,6 +393,7 @@ def profile_case(settings: DrawSettings, clip) -> dict:
         period = max(1, settings.progress_every)
         short, short_s = _draw_counts(settings, clip, 2)
         long, long_s = _draw_counts(settings, clip, 2 + period)
+        first = raster_triton_first_step(settings, clip) if triton else None
     finally:
         clipdraw.CAPTURE_CLIP_ON_CUDA = capture
 
@@ -378,6 +401,9 @@ def profile_case(settings: DrawSettings, clip) -> dict:
         return round((long[key] - short[key]) / period, 2)
 
     captured = per("launches") - per("clip_launches") + per("clip_steps")
+    raster_triton = None
+    if first is not None and first["triton_kernels"]:
+        raster_triton = per("raster_launches") + first["triton"] - first["torch"]
 
     points = collections.Counter(long["sync_points"])
     points.subtract(short["sync_points"])
@@ -390,11 +416,40 @@ def profile_case(settings: DrawSettings, clip) -> dict:
         "cuda_launches_captured_est": round(captured, 2) if capture else None,
         "clip_step_launches_est": per("clip_launches"),
         "raster_torch_launches_est": per("raster_launches"),
+        "raster_triton_launches_est": None if raster_triton is None else round(raster_triton, 2),
+        "cuda_launches_captured_triton_est": None
+        if raster_triton is None or not capture
+        else round(captured - per("raster_launches") + raster_triton, 2),
+        "raster_first_step_launches": first,
         "syncs": per("syncs"),
         "sync_points": {k: round(v / period, 2) for k, v in sorted(points.items()) if v},
         "top_kernels": {k: round(v / period, 1) for k, v in kernels.most_common(12)},
         "iteration_ms": round((long_s - short_s) * 1000 / period, 1),
         "progress_every": period,
+    }
+
+
+def raster_triton_first_step(settings: DrawSettings, clip) -> dict:
+    """Launches inside the rasterizer's range in a drawing's first step, on its Triton path
+    (each kernel launch one) and on its PyTorch path; on the CPU the kernels run in
+    Triton's interpreter (TRITON_INTERPRET=1 set before Triton's import), which takes
+    minutes a step at 256 strokes 224^2, so one step is counted, not a period."""
+    chosen = os.environ.get("DREAMDRAW_RASTER_KERNEL")
+    first = {}
+    try:
+        for path in ("torch", "triton"):
+            os.environ["DREAMDRAW_RASTER_KERNEL"] = path
+            first[path] = _draw_counts(settings, clip, 1, timed=False)[0]
+    finally:
+        if chosen is None:
+            del os.environ["DREAMDRAW_RASTER_KERNEL"]
+        else:
+            os.environ["DREAMDRAW_RASTER_KERNEL"] = chosen
+    triton_kernels = first["triton"]["kernels"]["triton kernel"]
+    return {
+        "torch": first["torch"]["raster_launches"],
+        "triton": first["triton"]["raster_launches"],
+        "triton_kernels": triton_kernels,
     }
 
 
@@ -426,9 +481,19 @@ def main() -> None:
     )
     parser.add_argument("--clip", default="ViT-B-32:random", help="CLIP for both cases")
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small cases for CPU dry runs: 32 strokes, the rasterizer alone at 128 strokes 128^2",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="only the per-iteration op, launch and sync counts (CPU profiler), for both modes",
+    )
+    parser.add_argument(
+        "--no-triton",
+        action="store_true",
+        help="--profile: leave out the rasterizer's Triton path (interpreted on the CPU: minutes)",
     )
     parser.add_argument(
         "--no-capture",
@@ -438,14 +503,19 @@ def main() -> None:
     args = parser.parse_args()
     clipdraw.CAPTURE_CLIP_ON_CUDA = not args.no_capture
     device = torch.device(args.device)
+    if args.profile and device.type != "cuda":
+        # Before Triton's import (on the first render on its path): the kernels run in
+        # Triton's interpreter, whose own ops the profile leaves out.
+        os.environ.setdefault("TRITON_INTERPRET", "1")
     on_gpu = device.type == "cuda"
     repeats = args.repeats or (50 if on_gpu else 3)
     iterations = args.iterations or (100 if on_gpu else 3)
     clip = load_clip(args.clip, device=device)
-    classic = DrawSettings(mode="classic", strokes=256, augmentations=4, seed=0, clip=args.clip)
+    strokes, alone = (32, (128, 128)) if args.quick else (256, (1024, 512))
+    classic = DrawSettings(mode="classic", strokes=strokes, augmentations=4, seed=0, clip=args.clip)
     plotter = DrawSettings(
         mode="plotter",
-        strokes=256,
+        strokes=strokes,
         augmentations=4,
         seed=0,
         paper="A4",
@@ -463,11 +533,15 @@ def main() -> None:
                     "launches": "cuda_launches_est: every kernel-level op launched eagerly; "
                     "cuda_launches_captured_est: CLIP's step (clip_step_launches_est) as one "
                     "CUDA graph replay; both count the rasterizer on its PyTorch path "
-                    "(raster_torch_launches_est), which CUDA runs as Triton kernels"
+                    "(raster_torch_launches_est); cuda_launches_captured_triton_est: the CUDA "
+                    "path, CLIP's step as one replay and the rasterizer on its Triton kernels "
+                    "(raster_triton_launches_est: each launch one, run in Triton's interpreter "
+                    "on the CPU; the paths' difference in a first step, "
+                    "raster_first_step_launches, added to the PyTorch path's figure)"
                     + ("; projected, no GPU" if not on_gpu else "")
                     + ("; off (--no-capture)" if args.no_capture else ""),
-                    "classic": profile_case(classic, clip),
-                    "plotter": profile_case(plotter, clip),
+                    "classic": profile_case(classic, clip, not args.no_triton),
+                    "plotter": profile_case(plotter, clip, not args.no_triton),
                 }
             )
         )
@@ -481,7 +555,7 @@ def main() -> None:
         "clip": args.clip,
         "classic": bench_case(classic, clip, device, repeats, iterations),
         "plotter": bench_case(plotter, clip, device, repeats, iterations),
-        "raster_1024_strokes_512px": bench_memory(device),
+        f"raster_{alone[0]}_strokes_{alone[1]}px": bench_memory(device, *alone),
     }
     print(json.dumps(result))
 

@@ -65,9 +65,10 @@ def main() -> None:
             errors[name] = why
         return result
 
-    sizes = ["--iterations", "100", "--repeats", "20"] if gpu else ["--iterations", "2"]
-    sizes += [] if gpu else ["--repeats", "1"]
-    drawing = part("drawing", ["bench.drawing", "--device", args.device, *sizes], 0.35)
+    # The dry run: 2 iterations of 32 strokes (bench.drawing --quick).
+    sizes = ["--iterations", "100", "--repeats", "20"]
+    sizes = sizes if gpu else ["--iterations", "2", "--repeats", "1", "--quick"]
+    drawing = part("drawing", ["bench.drawing", "--device", args.device, *sizes], 0.34)
     raster = part(
         "raster",
         ["bench.raster", "--device", args.device] + ([] if gpu else ["--quick", "--repeats", "1"]),

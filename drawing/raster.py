@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 TILE = 4
+# The profiler range of each Triton kernel launch: one launch on CUDA, whatever the
+# interpreter runs inside it on the CPU (bench.drawing --profile).
+KERNEL_RANGE = "dreamdraw.triton_kernel"
 _CHUNK_ELEMENTS = 1 << 21  # distance evaluations per chunk in the nearest-piece search
 _EPS = 1e-12
 

@@ -28,7 +28,9 @@ import os
 from typing import TYPE_CHECKING
 
 import torch
+from dreamdraw.drawing.raster import KERNEL_RANGE
 from torch import Tensor
+from torch.profiler import record_function
 
 if TYPE_CHECKING:
     from dreamdraw.drawing.raster import _Tiles
@@ -352,20 +354,21 @@ def nearest_piece(
     if stroke.shape[0] == 0:
         return out
     try:
-        _nearest_kernel[(stroke.shape[0],)](
-            a.detach().reshape(-1, 2).contiguous(),
-            ab,
-            inv,
-            far,
-            stroke.contiguous(),
-            tx.contiguous(),
-            ty.contiguous(),
-            out,
-            a.shape[1],
-            TILE=tile,
-            PIX=tile * tile,
-            MB=triton.next_power_of_2(a.shape[1]),
-        )
+        with record_function(KERNEL_RANGE):
+            _nearest_kernel[(stroke.shape[0],)](
+                a.detach().reshape(-1, 2).contiguous(),
+                ab,
+                inv,
+                far,
+                stroke.contiguous(),
+                tx.contiguous(),
+                ty.contiguous(),
+                out,
+                a.shape[1],
+                TILE=tile,
+                PIX=tile * tile,
+                MB=triton.next_power_of_2(a.shape[1]),
+            )
     except Exception as exc:  # noqa: BLE001 - any compile or launch failure: fall back
         _fail(exc)
         return None
@@ -400,32 +403,33 @@ class _Render(torch.autograd.Function):
             tiles.stroke.shape[0], tile * tile, dtype=torch.int32, device=a.device
         )
         a, b, widths, colors = (v.contiguous() for v in (a, b, widths, colors))
-        _render_forward[(tiles.tiles_x * tiles.tiles_y,)](
-            a,
-            b,
-            job.ab,
-            job.inv,
-            job.far,
-            tiles.stroke,
-            job.first,
-            widths,
-            colors,
-            image,
-            logt,
-            nearest,
-            a.shape[1],
-            colors.shape[1],
-            job.height,
-            job.width,
-            tiles.tiles_x,
-            TILE=tile,
-            PIX=tile * tile,
-            MB=job.pieces_block,
-            OVER=job.over,
-            EPS=_EPS,
-            CAP=_ALPHA_CAP,
-            num_warps=1,
-        )
+        with record_function(KERNEL_RANGE):
+            _render_forward[(tiles.tiles_x * tiles.tiles_y,)](
+                a,
+                b,
+                job.ab,
+                job.inv,
+                job.far,
+                tiles.stroke,
+                job.first,
+                widths,
+                colors,
+                image,
+                logt,
+                nearest,
+                a.shape[1],
+                colors.shape[1],
+                job.height,
+                job.width,
+                tiles.tiles_x,
+                TILE=tile,
+                PIX=tile * tile,
+                MB=job.pieces_block,
+                OVER=job.over,
+                EPS=_EPS,
+                CAP=_ALPHA_CAP,
+                num_warps=1,
+            )
         ctx.job = job
         ctx.save_for_backward(a, b, widths, colors, image, logt, nearest)
         return image
@@ -445,32 +449,33 @@ class _Render(torch.autograd.Function):
 def _backward(job: _Job, a, b, widths, colors, image, logt, nearest, grad) -> tuple[Tensor, ...]:
     tiles = job.tiles
     grad_a, grad_b, grad_w, grad_c = (torch.zeros_like(v) for v in (a, b, widths, colors))
-    _render_backward[(tiles.tiles_x * tiles.tiles_y,)](
-        a,
-        b,
-        tiles.stroke,
-        job.first,
-        widths,
-        colors,
-        image,
-        logt,
-        nearest,
-        grad.contiguous(),
-        grad_a,
-        grad_b,
-        grad_w,
-        grad_c,
-        colors.shape[1],
-        job.height,
-        job.width,
-        tiles.tiles_x,
-        TILE=tiles.tile,
-        PIX=tiles.tile * tiles.tile,
-        OVER=job.over,
-        EPS=_EPS,
-        CAP=_ALPHA_CAP,
-        num_warps=1,
-    )
+    with record_function(KERNEL_RANGE):
+        _render_backward[(tiles.tiles_x * tiles.tiles_y,)](
+            a,
+            b,
+            tiles.stroke,
+            job.first,
+            widths,
+            colors,
+            image,
+            logt,
+            nearest,
+            grad.contiguous(),
+            grad_a,
+            grad_b,
+            grad_w,
+            grad_c,
+            colors.shape[1],
+            job.height,
+            job.width,
+            tiles.tiles_x,
+            TILE=tiles.tile,
+            PIX=tiles.tile * tiles.tile,
+            OVER=job.over,
+            EPS=_EPS,
+            CAP=_ALPHA_CAP,
+            num_warps=1,
+        )
     return grad_a, grad_b, grad_w, grad_c
 
 

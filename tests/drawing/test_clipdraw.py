@@ -258,3 +258,25 @@ def test_profile_counts_each_clip_step_as_one_launch_once_captured(clip):
     # Outside the steps: only the two copies into the static input.
     assert counts["launches"] - counts["clip_launches"] == 2
     assert counts["clip_launches"] > 100  # forward and backward (run on this thread)
+
+
+def test_profile_counts_a_triton_kernel_launch_as_one_and_not_the_ops_inside():
+    from dreamdraw.drawing.clipdraw import RASTER_RANGE
+    from dreamdraw.drawing.raster import KERNEL_RANGE
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    from bench.drawing import _count_profile, _HostTraffic
+
+    x = torch.ones(8)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        with record_function(RASTER_RANGE):
+            y = x + x  # one launch in the rasterizer's range
+            with record_function(KERNEL_RANGE):  # what an interpreted kernel runs
+                for _ in range(5):
+                    y = (y * y).exp().sin()
+        x - x  # one launch outside
+    counts = _count_profile(prof.events(), _HostTraffic())
+
+    assert counts["kernels"]["triton kernel"] == 1
+    assert counts["raster_launches"] == 2
+    assert counts["launches"] == 3
