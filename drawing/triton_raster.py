@@ -102,6 +102,13 @@ if triton is not None:
         tl.store(out_ptr + pair * PIX + k, arg)
 
     @triton.jit
+    def _tile_pixels(tile, k, tiles_x, height, width, TILE: tl.constexpr):
+        """Column and row of the tile's pixels k (0 .. TILE*TILE-1), and which are on the canvas."""
+        col = (tile % tiles_x) * TILE + k % TILE
+        row = (tile // tiles_x) * TILE + k // TILE
+        return col, row, (col < width) & (row < height)
+
+    @triton.jit
     def _coverage(a_ptr, b_ptr, arg, px, py, h, EPS: tl.constexpr):
         """Distance of each pixel to its piece and the pixel's box-filter coverage by a band
         of half-width h, with what their gradients need."""
@@ -150,9 +157,7 @@ if triton is not None:
     ):
         tile = tl.program_id(0)
         k = tl.arange(0, PIX)
-        col = (tile % tiles_x) * TILE + k % TILE
-        row = (tile // tiles_x) * TILE + k // TILE
-        inside = (col < width) & (row < height)
+        col, row, inside = _tile_pixels(tile, k, tiles_x, height, width, TILE)
         dtype = a_ptr.dtype.element_ty
         px = col.to(dtype) + 0.5
         py = row.to(dtype) + 0.5
@@ -221,9 +226,7 @@ if triton is not None:
     ):
         tile = tl.program_id(0)
         k = tl.arange(0, PIX)
-        col = (tile % tiles_x) * TILE + k % TILE
-        row = (tile // tiles_x) * TILE + k // TILE
-        inside = (col < width) & (row < height)
+        col, row, inside = _tile_pixels(tile, k, tiles_x, height, width, TILE)
         dtype = a_ptr.dtype.element_ty
         px = col.to(dtype) + 0.5
         py = row.to(dtype) + 0.5
