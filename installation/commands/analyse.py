@@ -12,6 +12,7 @@ from dreamdraw.installation.commands.params import (
     OutputDir,
     OutputFile,
     positive,
+    ray_options,
     setting_range,
 )
 from dreamdraw.installation.context import AppContext, pass_app
@@ -303,16 +304,7 @@ def surgery(
 @click.option(
     "--retry-failed", is_flag=True, help="Try again the pairs that failed with these settings."
 )
-@click.option(
-    "--ray",
-    "ray_address",
-    is_flag=False,
-    flag_value="local",
-    default=None,
-    metavar="[local|ADDRESS]",
-    help="Run on a Ray cluster: local (this machine) or a cluster's address (auto, HOST:6379).",
-)
-@click.option("--workers", type=positive(), help="Ray workers (default: one per GPU).")
+@ray_options
 @click.option(
     "--cpus-per-worker",
     type=positive(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "SerialPort",
     "at_least",
     "positive",
+    "ray_options",
     "setting_range",
 ]
 
@@ -122,3 +124,20 @@ class OutputFile(click.Path):
         elif not os.access(folder, os.W_OK | os.X_OK):
             self.fail(f"cannot write {str(path)!r}: folder {folder} is not writable")
         return path
+
+
+def ray_options(func: Callable) -> Callable:
+    """`--ray [local|ADDRESS]` (as `ray_address`) and `--workers`, for the commands that can
+    run on a Ray cluster."""
+    func = click.option("--workers", type=positive(), help="Ray workers (default: one per GPU).")(
+        func
+    )
+    return click.option(
+        "--ray",
+        "ray_address",
+        is_flag=False,
+        flag_value="local",
+        default=None,
+        metavar="[local|ADDRESS]",
+        help="Run on a Ray cluster: local (this machine) or a cluster's address (auto, HOST:6379).",
+    )(func)

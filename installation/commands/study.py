@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from dreamdraw.installation.commands.params import OutputDir, positive
+from dreamdraw.installation.commands.params import OutputDir, ray_options
 
 __all__ = ["COMMANDS"]
 
@@ -17,16 +17,7 @@ def study() -> None:
 
 @study.command("run")
 @click.argument("study_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--ray",
-    "ray_address",
-    is_flag=False,
-    flag_value="local",
-    default=None,
-    metavar="[local|ADDRESS]",
-    help="Analyse on a Ray cluster: local (this machine) or a cluster's address.",
-)
-@click.option("--workers", type=positive(), help="Ray workers (default: one per GPU).")
+@ray_options
 def run(study_file: Path, ray_address: str | None, workers: int | None) -> None:
     """Draw every dream of STUDY_FILE under every condition and analyse the pairs (resumes)."""
     from contextlib import nullcontext
